@@ -1,0 +1,8 @@
+//! cockpit: a terminal trading cockpit for Binance USD-M Futures.
+//!
+//! The library holds everything but the wiring in `main.rs`, so that tests and
+//! benchmarks use exactly the code the binary runs.
+#![forbid(unsafe_code)]
+
+pub mod domain;
+pub mod shared_data;
