@@ -6,3 +6,5 @@
 
 pub mod domain;
 pub mod shared_data;
+pub mod indicators;
+pub mod market;

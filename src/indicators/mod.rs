@@ -1,0 +1,1 @@
+//! Incremental, TA-Lib-exact technical indicators (being written).

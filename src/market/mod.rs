@@ -1,0 +1,3 @@
+//! Market data: candle series, CSV loading, gap detection and the demo market.
+
+pub mod demo;
