@@ -34,7 +34,11 @@ fn stitched_15m_file_reports_its_two_real_gaps() {
     assert_eq!(file.candles.len(), 121_894);
     assert_eq!(file.gaps.len(), 2, "{:?}", file.gaps);
     // 2022-11-24 → 2023-01-01 and 2024-05-14 → 2024-10-01 are weeks long.
-    assert!(file.gaps.iter().all(|g| g.missing > 1000), "{:?}", file.gaps);
+    assert!(
+        file.gaps.iter().all(|g| g.missing > 1000),
+        "{:?}",
+        file.gaps
+    );
 }
 
 const BINANCE_ROWS: &str = "\
@@ -54,6 +58,15 @@ fn binance_kline_csv_loads_with_and_without_header() {
         assert_eq!(file.candles[0].high.to_string(), "60780.5");
         assert_eq!(file.candles[1].volume.to_string(), "234.5");
     }
+}
+
+#[test]
+fn shared_layout_with_extra_columns_reads_the_first_six() {
+    let file = load(&real("reference/talib_BTCUSDT-15m-umfutures-2025.csv")).unwrap();
+    assert_eq!(file.layout, CsvLayout::Shared);
+    assert_eq!(file.candles.len(), 26_244);
+    assert_eq!(file.interval, Interval::M15);
+    assert_eq!(file.candles[0].close.to_string(), "117285.6");
 }
 
 #[test]
@@ -86,7 +99,17 @@ fn duplicates_and_backward_rows_are_skipped_and_reported() {
 fn malformed_rows_name_the_file_and_line() {
     let cases = [
         ("0,1,1,1,1,1\n60000,1,abc,1,1,1\n", 2, "high `abc`"),
-        ("0,1,1,1,1,1\n60000,1,1,1,1\n", 2, "5 columns"),
+        (
+            "0,1,1,1,1,1\n60000,1,1,1,1\n",
+            2,
+            "5 columns, but the file has 6",
+        ),
+        ("0,1,1,1,1\n", 1, "5 columns; expected 6"),
+        (
+            "time,o,h,l,c,v\n0,1,1,1,1,1\n",
+            1,
+            "header `time,o,h,l,c,v` is not recognised",
+        ),
         ("0,1,1,1,1,1\nxx,1,1,1,1,1\n", 2, "open time `xx`"),
         ("0,1,2,0.5,3,1\n", 1, "close 3 is outside"),
         ("0,1,1,1,1,-5\n", 1, "volume `-5`"),
@@ -95,7 +118,10 @@ fn malformed_rows_name_the_file_and_line() {
         let f = temp_csv(content);
         let err = load(f.path()).unwrap_err();
         let msg = err.to_string();
-        assert!(matches!(err, CsvError::Malformed { line: l, .. } if l == line), "{msg}");
+        assert!(
+            matches!(err, CsvError::Malformed { line: l, .. } if l == line),
+            "{msg}"
+        );
         assert!(msg.contains(&f.path().display().to_string()), "{msg}");
         assert!(msg.contains(&format!(":{line}: ")), "{msg}");
         assert!(msg.contains(needle), "{msg}");
@@ -106,7 +132,13 @@ fn malformed_rows_name_the_file_and_line() {
 fn a_step_that_is_no_binance_interval_is_refused() {
     let f = temp_csv("0,1,1,1,1,1\n420000,1,1,1,1,1\n");
     let err = load(f.path()).unwrap_err();
-    assert!(matches!(err, CsvError::UnknownInterval { step_ms: 420_000, .. }));
+    assert!(matches!(
+        err,
+        CsvError::UnknownInterval {
+            step_ms: 420_000,
+            ..
+        }
+    ));
     assert!(err.to_string().contains("not a Binance kline interval"));
 }
 
@@ -115,5 +147,8 @@ fn empty_and_missing_files_are_clear_errors() {
     let f = temp_csv("open_time_ms,open,high,low,close,volume\n");
     assert!(matches!(load(f.path()), Err(CsvError::Empty { .. })));
     let err = load(std::path::Path::new("/nonexistent/candles.csv")).unwrap_err();
-    assert!(err.to_string().starts_with("cannot read /nonexistent/candles.csv"));
+    assert!(
+        err.to_string()
+            .starts_with("cannot read /nonexistent/candles.csv")
+    );
 }

@@ -81,7 +81,8 @@ pub fn load(path: &Path) -> Result<CandleFile, CsvError> {
     };
     let reader = BufReader::new(File::open(path).map_err(io)?);
     let mut rows: Vec<(usize, Candle)> = Vec::new();
-    let mut layout = None;
+    // (layout, number of columns every row must have)
+    let mut layout: Option<(CsvLayout, usize)> = None;
     for (index, line) in reader.lines().enumerate() {
         let line_no = index + 1;
         let line = line.map_err(io)?;
@@ -94,26 +95,32 @@ pub fn load(path: &Path) -> Result<CandleFile, CsvError> {
             line: line_no,
             problem,
         };
-        if rows.is_empty() && layout.is_none() && is_header(text) {
-            layout = Some(layout_of(text.split(',').count()).map_err(malformed)?);
+        let fields: Vec<&str> = text.split(',').map(str::trim).collect();
+        if rows.is_empty() && layout.is_none() && fields[0].parse::<i64>().is_err() {
+            layout = Some(layout_of_header(&fields).map_err(malformed)?);
             continue;
         }
-        let fields: Vec<&str> = text.split(',').map(str::trim).collect();
-        let this_layout = layout_of(fields.len()).map_err(malformed)?;
-        match layout {
-            None => layout = Some(this_layout),
-            Some(l) if l != this_layout => {
-                return Err(malformed(format!(
-                    "{} columns, but the file started with {} columns",
-                    fields.len(),
-                    columns_of(l)
-                )));
+        let (this_layout, columns) = match layout {
+            Some(l) => l,
+            None => {
+                let l = layout_of_row(fields.len()).map_err(malformed)?;
+                layout = Some(l);
+                l
             }
-            Some(_) => {}
+        };
+        if fields.len() != columns {
+            return Err(malformed(format!(
+                "{} columns, but the file has {columns}",
+                fields.len()
+            )));
         }
+        debug_assert!(matches!(
+            this_layout,
+            CsvLayout::Shared | CsvLayout::Binance
+        ));
         rows.push((line_no, parse_row(&fields).map_err(malformed)?));
     }
-    let layout = layout.unwrap_or(CsvLayout::Shared);
+    let layout = layout.map_or(CsvLayout::Shared, |(l, _)| l);
     if rows.is_empty() {
         return Err(CsvError::Empty {
             path: path.to_path_buf(),
@@ -131,25 +138,39 @@ pub fn load(path: &Path) -> Result<CandleFile, CsvError> {
     })
 }
 
-fn is_header(line: &str) -> bool {
-    let first = line.split(',').next().unwrap_or("").trim();
-    first.parse::<i64>().is_err()
-}
+const SHARED_HEADER: [&str; 6] = ["open_time_ms", "open", "high", "low", "close", "volume"];
+const BINANCE_COLUMNS: usize = 12;
 
-fn layout_of(columns: usize) -> Result<CsvLayout, String> {
-    match columns {
-        6 => Ok(CsvLayout::Shared),
-        12 => Ok(CsvLayout::Binance),
-        n => Err(format!(
-            "{n} columns; expected 6 (open_time_ms,open,high,low,close,volume) or Binance's 12-column kline layout"
-        )),
+/// A header names the layout. The shared layout may carry extra columns after
+/// the six it needs (e.g. indicator values); they are ignored.
+fn layout_of_header(fields: &[&str]) -> Result<(CsvLayout, usize), String> {
+    let names: Vec<String> = fields.iter().map(|f| f.to_ascii_lowercase()).collect();
+    let shared = names.len() >= 6
+        && names[0].starts_with("open_time")
+        && names[1..6]
+            .iter()
+            .zip(&SHARED_HEADER[1..])
+            .all(|(a, b)| a == b);
+    if shared && names.len() == BINANCE_COLUMNS && names[6] == "close_time" {
+        Ok((CsvLayout::Binance, BINANCE_COLUMNS))
+    } else if shared {
+        Ok((CsvLayout::Shared, names.len()))
+    } else {
+        Err(format!(
+            "header `{}` is not recognised; expected {}[,…] or Binance's 12 kline columns",
+            fields.join(","),
+            SHARED_HEADER.join(",")
+        ))
     }
 }
 
-fn columns_of(layout: CsvLayout) -> usize {
-    match layout {
-        CsvLayout::Shared => 6,
-        CsvLayout::Binance => 12,
+fn layout_of_row(columns: usize) -> Result<(CsvLayout, usize), String> {
+    match columns {
+        6 => Ok((CsvLayout::Shared, 6)),
+        BINANCE_COLUMNS => Ok((CsvLayout::Binance, BINANCE_COLUMNS)),
+        n => Err(format!(
+            "{n} columns; expected 6 (open_time_ms,open,high,low,close,volume) or Binance's 12-column kline layout"
+        )),
     }
 }
 
