@@ -4,7 +4,11 @@
 //! benchmarks use exactly the code the binary runs.
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod domain;
-pub mod shared_data;
+pub mod engine;
 pub mod indicators;
+pub mod logging;
 pub mod market;
+pub mod shared_data;
+pub mod tui;

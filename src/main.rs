@@ -1,1 +1,229 @@
-fn main(){}
+//! Wiring only: command line, config, logging, runtime, engine task, TUI.
+#![forbid(unsafe_code)]
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use cockpit::config::{self, ConfigError, Loaded};
+use cockpit::engine::{Engine, EngineChannels, Snapshot, feed::DemoFeed, run_engine};
+use cockpit::indicators::{IndicatorSet, export};
+use cockpit::market::csv;
+use tokio::sync::{mpsc, watch};
+
+#[derive(Parser)]
+#[command(
+    name = "cockpit",
+    version,
+    about = "Terminal trading cockpit for Binance USD-M Futures"
+)]
+struct Cli {
+    /// Configuration file (default: ~/.config/cockpit/config.toml, else built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Open the cockpit (the default).
+    Run,
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCmd,
+    },
+    /// Compute every indicator over a candle CSV and write them as CSV.
+    Indicators {
+        #[arg(long, value_name = "FILE.csv")]
+        input: PathBuf,
+        #[arg(long, value_name = "OUT.csv")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Print the effective configuration (secrets as ***), or every problem in it.
+    Check {
+        /// The file to check (default: the normal lookup).
+        file: Option<PathBuf>,
+    },
+}
+
+/// Exit code for bad input: configuration, CSV, arguments (clap uses 2 too).
+const BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Cmd::Run) {
+        Cmd::Config {
+            action: ConfigCmd::Check { file },
+        } => config_check(file.as_deref().or(cli.config.as_deref())),
+        Cmd::Indicators { input, output } => {
+            let loaded = match load_config(cli.config.as_deref()) {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
+            match write_indicators(&loaded, &input, &output) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(BAD_INPUT)
+                }
+            }
+        }
+        Cmd::Run => {
+            let loaded = match load_config(cli.config.as_deref()) {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
+            match run_cockpit(loaded) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn load_config(explicit: Option<&Path>) -> Result<Loaded, ExitCode> {
+    config::load(explicit, std::env::vars()).map_err(|e| {
+        report_config_error(&e);
+        ExitCode::from(BAD_INPUT)
+    })
+}
+
+fn report_config_error(e: &ConfigError) {
+    for line in e.lines() {
+        eprintln!("error: {line}");
+    }
+}
+
+fn config_check(file: Option<&Path>) -> ExitCode {
+    match config::load(file, std::env::vars()) {
+        Ok(loaded) => {
+            println!(
+                "# effective configuration from {}",
+                loaded.source.describe()
+            );
+            if !loaded.overrides.is_empty() {
+                println!(
+                    "# overridden from the environment: {}",
+                    loaded.overrides.join(", ")
+                );
+            }
+            print!("{}", loaded.config.to_redacted_toml());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            report_config_error(&e);
+            ExitCode::from(BAD_INPUT)
+        }
+    }
+}
+
+fn write_indicators(loaded: &Loaded, input: &Path, output: &Path) -> anyhow::Result<()> {
+    let file = csv::load(input)?;
+    let params = &loaded.config.indicators;
+    let out = std::fs::File::create(output)
+        .with_context(|| format!("cannot create {}", output.display()))?;
+    let mut out = BufWriter::new(out);
+    let mut set = IndicatorSet::new(params);
+    let write_err = |e: std::io::Error| anyhow::anyhow!("cannot write {}: {e}", output.display());
+    writeln!(out, "{}", export::csv_header(params)).map_err(write_err)?;
+    for candle in &file.candles {
+        let bar = candle.bar();
+        let values = *set.update(&bar);
+        export::write_csv_row(&mut out, &bar, &values).map_err(write_err)?;
+    }
+    out.flush().map_err(write_err)?;
+    if !file.gaps.is_empty() || !file.skipped.is_empty() {
+        eprintln!(
+            "warning: {}: {} gap(s) ({} candles missing) and {} duplicate/out-of-order row(s) skipped; indicators run across the gaps",
+            input.display(),
+            file.gaps.len(),
+            file.missing_candles(),
+            file.skipped.len()
+        );
+    }
+    eprintln!("wrote {} rows to {}", file.candles.len(), output.display());
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn run_cockpit(loaded: Loaded) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("the cockpit needs a terminal (run it in a terminal or tmux)");
+    }
+    cockpit::logging::init().context("starting the log")?;
+    let config = loaded.config;
+    log::info!(
+        "cockpit {} starting; config: {}",
+        env!("CARGO_PKG_VERSION"),
+        loaded.source.describe()
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+
+    let (command_tx, command_rx) = mpsc::channel(64);
+    let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(Snapshot::default()));
+    let demo_candle_ms = config.demo.candle_ms as i64;
+    let engine = Engine::new(&config, "demo", (demo_candle_ms * 5).max(5_000));
+    let feed = runtime.block_on(async { DemoFeed::new(&config, now_ms()) });
+    let engine_task = runtime.spawn(run_engine(
+        engine,
+        feed,
+        EngineChannels {
+            commands: command_rx,
+            snapshots: snapshot_tx,
+        },
+        now_ms,
+    ));
+    let shutdown = cockpit::tui::Shutdown::default();
+    runtime.spawn(watch_signals(shutdown.clone()));
+
+    let ui_result = cockpit::tui::run(snapshot_rx, command_tx, &config.ui, shutdown);
+    let stopped =
+        runtime.block_on(async { tokio::time::timeout(Duration::from_secs(3), engine_task).await });
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    ui_result.context("terminal")?;
+    match stopped {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => anyhow::bail!("the engine task failed: {e}"),
+        Err(_) => anyhow::bail!("the engine did not stop within 3 s"),
+    }
+}
+
+/// SIGTERM and SIGHUP (the SSH session went away) leave like `q` does.
+async fn watch_signals(shutdown: cockpit::tui::Shutdown) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        log::warn!("cannot watch SIGTERM/SIGHUP; quit with q");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = hup.recv() => {},
+    }
+    shutdown.request();
+}

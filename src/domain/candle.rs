@@ -97,9 +97,20 @@ mod tests {
 
     #[test]
     fn bar_view_keeps_values() {
-        let c = Candle::new(60_000, p("10"), p("11.5"), p("9"), p("10.25"), "3".parse().unwrap(), true)
-            .unwrap();
+        let c = Candle::new(
+            60_000,
+            p("10"),
+            p("11.5"),
+            p("9"),
+            p("10.25"),
+            "3".parse().unwrap(),
+            true,
+        )
+        .unwrap();
         let b = c.bar();
-        assert_eq!((b.open_time_ms, b.high, b.close, b.volume), (60_000, 11.5, 10.25, 3.0));
+        assert_eq!(
+            (b.open_time_ms, b.high, b.close, b.volume),
+            (60_000, 11.5, 10.25, 3.0)
+        );
     }
 }

@@ -147,7 +147,13 @@ mod tests {
 
     #[test]
     fn zero_tick_or_step_is_refused() {
-        let e = Instrument::new(Symbol::new("X1").unwrap(), Price::ZERO, q("1"), q("1"), Notional::ZERO);
+        let e = Instrument::new(
+            Symbol::new("X1").unwrap(),
+            Price::ZERO,
+            q("1"),
+            q("1"),
+            Notional::ZERO,
+        );
         assert!(e.is_err());
     }
 

@@ -12,6 +12,7 @@ mod mode;
 mod money;
 mod side;
 mod symbol;
+pub mod time;
 
 pub use candle::{Bar, Candle};
 pub use error::DomainError;

@@ -136,7 +136,10 @@ mod tests {
     #[test]
     fn parses_scientific_and_rejects_garbage() {
         assert_eq!("1e-3".parse::<Qty>().unwrap().value(), dec("0.001"));
-        assert!(matches!("abc".parse::<Qty>(), Err(DomainError::NotANumber(_))));
+        assert!(matches!(
+            "abc".parse::<Qty>(),
+            Err(DomainError::NotANumber(_))
+        ));
     }
 
     #[test]

@@ -13,7 +13,8 @@ pub struct Symbol(String);
 impl Symbol {
     pub fn new(s: &str) -> Result<Self, DomainError> {
         let ok = (2..=20).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
         if ok {
             Ok(Self(s.to_string()))
         } else {

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need when it is missing, and fails
+# with a message saying what to install when it cannot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The terminal tests drive the real binary inside tmux.
+if ! command -v tmux >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing tmux for the terminal tests…"
+    apt-get update -qq >/dev/null && apt-get install -y -qq tmux >/dev/null
+  else
+    echo "error: the terminal tests need tmux: install it (sudo apt-get install tmux)" >&2
+    exit 1
+  fi
+fi
+
+# Tests read real market data from ../shared/data (or $COCKPIT_SHARED_DATA).
+data="${COCKPIT_SHARED_DATA:-../shared/data}"
+if [ ! -d "$data/klines" ]; then
+  echo "error: shared market data not found at $data: check it out beside the project or set COCKPIT_SHARED_DATA" >&2
+  exit 1
+fi
+
+cargo test --locked "$@"

@@ -1,0 +1,232 @@
+//! The typed configuration tree. Every field's default here equals the value
+//! written in the project's `config.toml` (a test holds them together).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Interval, Mode, Symbol};
+use crate::indicators::IndicatorParams;
+use crate::market::demo::DemoParams;
+
+use super::Secret;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub market: MarketConfig,
+    pub demo: DemoParams,
+    pub indicators: IndicatorParams,
+    pub strategy: StrategyConfig,
+    pub risk: RiskConfig,
+    pub engine: EngineConfig,
+    pub binance: BinanceConfig,
+    pub paths: PathsConfig,
+    pub ui: UiConfig,
+}
+
+/// Where candles come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedKind {
+    /// The built-in generator: no keys, no network.
+    #[default]
+    Demo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarketConfig {
+    pub symbols: Vec<Symbol>,
+    pub interval: Interval,
+    pub feed: FeedKind,
+    /// Closed candles kept in memory per symbol.
+    pub history: usize,
+}
+
+impl Default for MarketConfig {
+    fn default() -> Self {
+        MarketConfig {
+            // A literal that is a valid symbol; `collect` avoids a panic path.
+            symbols: Symbol::new("BTCUSDT").into_iter().collect(),
+            interval: Interval::M15,
+            feed: FeedKind::Demo,
+            history: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StrategyConfig {
+    pub name: String,
+    /// Periods of the fast and slow trend EMAs; both must be in `indicators.ema_periods`.
+    pub ema_fast: usize,
+    pub ema_slow: usize,
+    pub rsi_long_min: f64,
+    pub rsi_long_max: f64,
+    pub rsi_short_min: f64,
+    pub rsi_short_max: f64,
+    pub adx_min: f64,
+    /// ATR / close below this is a dead market; above `atr_pct_max` a chaotic one.
+    pub atr_pct_min: f64,
+    pub atr_pct_max: f64,
+    pub stop_atr_mult: f64,
+    pub take_profit_atr_mult: f64,
+}
+
+impl Default for StrategyConfig {
+    fn default() -> Self {
+        StrategyConfig {
+            name: "trend_momentum_volatility".to_string(),
+            ema_fast: 50,
+            ema_slow: 200,
+            rsi_long_min: 50.0,
+            rsi_long_max: 70.0,
+            rsi_short_min: 30.0,
+            rsi_short_max: 50.0,
+            adx_min: 25.0,
+            atr_pct_min: 0.001,
+            atr_pct_max: 0.05,
+            stop_atr_mult: 1.5,
+            take_profit_atr_mult: 3.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RiskConfig {
+    /// Fraction of TOTAL equity (wallet + unrealized PnL) risked per trade.
+    pub risk_per_trade: Decimal,
+    pub max_leverage: Decimal,
+    /// Largest position notional in USDT.
+    pub max_notional: Decimal,
+    /// Equity drop from the start of the UTC day that trips the circuit breaker.
+    pub daily_loss_limit: Decimal,
+    pub cooldown_losses: u32,
+    pub cooldown_hours: u32,
+    pub max_open_positions: u32,
+    /// Paper and shadow account size in USDT.
+    pub paper_equity: Decimal,
+}
+
+impl Default for RiskConfig {
+    fn default() -> Self {
+        RiskConfig {
+            risk_per_trade: Decimal::new(1, 2),
+            max_leverage: Decimal::from(3),
+            max_notional: Decimal::from(50_000),
+            daily_loss_limit: Decimal::new(3, 2),
+            cooldown_losses: 3,
+            cooldown_hours: 4,
+            max_open_positions: 2,
+            paper_equity: Decimal::from(10_000),
+        }
+    }
+}
+
+/// Whether proposals are sent by themselves or wait for the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Automation {
+    Auto,
+    #[default]
+    Semi,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// Mode at start; live is never entered without the operator typing LIVE.
+    pub mode: Mode,
+    pub armed: bool,
+    pub automation: Automation,
+    pub approval_timeout_secs: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            mode: Mode::Shadow,
+            armed: false,
+            automation: Automation::Semi,
+            approval_timeout_secs: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Network {
+    #[default]
+    Testnet,
+    Mainnet,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BinanceConfig {
+    pub network: Network,
+    /// Mainnet needs this flag as well as `network = "mainnet"`.
+    pub allow_mainnet: bool,
+    pub rest_url: String,
+    pub ws_url: String,
+    /// Prefer COCKPIT_BINANCE_API_KEY / COCKPIT_BINANCE_API_SECRET over the file.
+    pub api_key: Secret,
+    pub api_secret: Secret,
+    pub recv_window_ms: u64,
+}
+
+impl Default for BinanceConfig {
+    fn default() -> Self {
+        BinanceConfig {
+            network: Network::Testnet,
+            allow_mainnet: false,
+            rest_url: "https://testnet.binancefuture.com".to_string(),
+            ws_url: "wss://stream.binancefuture.com".to_string(),
+            api_key: Secret::default(),
+            api_secret: Secret::default(),
+            recv_window_ms: 5000,
+        }
+    }
+}
+
+/// Empty paths mean "the platform's place for it" (see `config::paths`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PathsConfig {
+    pub data_dir: String,
+    pub log_dir: String,
+    pub journal: String,
+    pub models_dir: String,
+}
+
+impl Default for PathsConfig {
+    fn default() -> Self {
+        PathsConfig {
+            data_dir: String::new(),
+            log_dir: String::new(),
+            journal: String::new(),
+            models_dir: "models".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// Redraws per second at most; the screen only redraws when something changed.
+    pub max_fps: u32,
+    /// Candles the chart aims to show before zooming; it fills its width with
+    /// one to three cells per candle, whichever is nearest.
+    pub chart_candles: usize,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            max_fps: 30,
+            chart_candles: 36,
+        }
+    }
+}

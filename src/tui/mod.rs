@@ -1,0 +1,12 @@
+//! The terminal cockpit: a pure view over engine snapshots. It reads the
+//! latest snapshot, sends commands, and never waits on the engine.
+
+mod app;
+mod event_loop;
+mod theme;
+mod view;
+pub mod widgets;
+
+pub use app::App;
+pub use event_loop::{Shutdown, run};
+pub use view::draw;

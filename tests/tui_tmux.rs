@@ -1,0 +1,195 @@
+//! The real cockpit binary in a real terminal: tmux runs it, sends keys and
+//! reads the screen. Needs tmux (`apt-get install tmux`); the test fails, not
+//! skips, without it.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts `command` in a detached session of the given size.
+    fn start(name: &str, width: u16, height: u16, command: &str) -> Tmux {
+        let found = Command::new("tmux").arg("-V").output();
+        assert!(
+            found.is_ok_and(|o| o.status.success()),
+            "tmux is needed for the terminal tests: install it (apt-get install tmux)"
+        );
+        let t = Tmux {
+            socket: format!("cockpit-test-{name}-{}", std::process::id()),
+        };
+        let status = t
+            .cmd()
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                "main",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
+            .arg(command)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        t
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket, "-f", "/dev/null"]);
+        c
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "main"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        self.cmd()
+            .args(["send-keys", "-t", "main"])
+            .args(keys)
+            .status()
+            .unwrap();
+    }
+
+    /// Waits until the screen satisfies `pred`; panics with the screen if it never does.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+/// A config with a fast demo market so the test sees candles move quickly,
+/// and no user config or credentials from the machine running the tests.
+fn launch(extra_env: &str) -> String {
+    let bin = env!("CARGO_BIN_EXE_cockpit");
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
+    format!(
+        "env XDG_CONFIG_HOME=/nonexistent XDG_DATA_HOME=/tmp TERM=xterm-256color COCKPIT_DEMO_CANDLE_MS=400 COCKPIT_DEMO_TICKS_PER_CANDLE=4 {extra_env} {bin} --config {}; echo EXITED:$?; sleep 30",
+        config.display()
+    )
+}
+
+fn chart_rows(screen: &str) -> String {
+    screen
+        .lines()
+        .skip(1)
+        .take(25)
+        .map(|l| l.chars().take(70).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn cockpit_opens_on_the_demo_market_candles_move_help_shows_and_q_restores_the_terminal() {
+    let t = Tmux::start("main", 120, 40, &launch(""));
+    let first = t.wait_for("the cockpit screen", |s| {
+        s.contains("Candles") && s.contains("Indicators") && s.contains("Log")
+    });
+    let header = first.lines().next().unwrap_or_default().to_string();
+    for needle in ["BTCUSDT", "15m", "SHADOW", "DISARMED", "UTC"] {
+        assert!(header.contains(needle), "header lacks {needle}: {header}");
+    }
+    t.wait_for("the feed to be live", |s| s.contains("feed: demo live"));
+    let before = chart_rows(&t.screen());
+    t.wait_for("the chart to move", |s| chart_rows(s) != before);
+
+    t.keys(&["?"]);
+    t.wait_for("the help overlay", |s| {
+        s.contains("Help") && s.contains("next / previous symbol")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("the help to close", |s| {
+        !s.contains("next / previous symbol")
+    });
+
+    t.keys(&["q"]);
+    let after = t.wait_for("the process to exit", |s| s.contains("EXITED:"));
+    assert!(after.contains("EXITED:0"), "{after}");
+    assert!(
+        !after.contains("Candles"),
+        "the alternate screen was not left:\n{after}"
+    );
+}
+
+#[test]
+fn compact_terminal_80x24_shows_every_panel() {
+    let t = Tmux::start("compact", 80, 24, &launch(""));
+    let s = t.wait_for("the compact screen", |s| {
+        s.contains("Candles") && s.contains("Indicators") && s.contains("Log")
+    });
+    assert!(
+        s.lines().next().unwrap_or_default().contains("SHADOW"),
+        "{s}"
+    );
+    t.keys(&["q"]);
+    t.wait_for("exit", |s| s.contains("EXITED:0"));
+}
+
+#[test]
+fn sigterm_leaves_cleanly_and_restores_the_terminal() {
+    let t = Tmux::start("term", 100, 30, &launch(""));
+    t.wait_for("the cockpit screen", |s| s.contains("Candles"));
+    let pid = t
+        .cmd()
+        .args(["display-message", "-p", "-t", "main", "#{pane_pid}"])
+        .output()
+        .unwrap();
+    let shell_pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
+    // The pane runs `sh -c "env … cockpit …"`; signal the cockpit, the shell's child.
+    let status = Command::new("pkill")
+        .args(["-TERM", "-P", &shell_pid, "-x", "cockpit"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "pkill found no cockpit under {shell_pid}");
+    let after = t.wait_for("the process to exit", |s| s.contains("EXITED:"));
+    assert!(after.contains("EXITED:0"), "{after}");
+    assert!(!after.contains("Candles"), "{after}");
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_prints_the_message() {
+    let t = Tmux::start("panic", 100, 30, &launch("COCKPIT_TEST_PANIC=1"));
+    let after = t.wait_for("the process to exit", |s| s.contains("EXITED:"));
+    assert!(after.contains("EXITED:101"), "{after}");
+    assert!(after.contains("panicking on purpose"), "{after}");
+    assert!(
+        !after.contains("Candles"),
+        "the alternate screen was not left:\n{after}"
+    );
+}
+
+#[test]
+fn a_bad_config_exits_2_with_one_line_and_no_tui() {
+    let t = Tmux::start("badcfg", 100, 30, &launch("COCKPIT_MARKET_INTERVAL=7m"));
+    let after = t.wait_for("the process to exit", |s| s.contains("EXITED:"));
+    assert!(after.contains("EXITED:2"), "{after}");
+    assert!(after.contains("error: COCKPIT_MARKET_INTERVAL: market.interval: interval `7m` is not a Binance kline interval"), "{after}");
+}
