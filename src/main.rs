@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use cockpit::config::{self, ConfigError, Loaded};
-use cockpit::engine::{Engine, EngineChannels, Snapshot, feed::DemoFeed, run_engine};
+use cockpit::engine::{Engine, EngineChannels, Event, feed::DemoFeed, run_engine};
 use cockpit::indicators::{IndicatorSet, export};
 use cockpit::market::csv;
 use tokio::sync::{mpsc, watch};
@@ -182,10 +182,12 @@ fn run_cockpit(loaded: Loaded) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
 
-    let (command_tx, command_rx) = mpsc::channel(64);
-    let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(Snapshot::default()));
     let demo_candle_ms = config.demo.candle_ms as i64;
-    let engine = Engine::new(&config, "demo", (demo_candle_ms * 5).max(5_000));
+    let mut engine = Engine::new(&config, "demo", (demo_candle_ms * 5).max(5_000));
+    // The first picture already has the symbols and the clock, not a blank default.
+    engine.process(now_ms(), Event::Timer);
+    let (command_tx, command_rx) = mpsc::channel(64);
+    let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(engine.snapshot()));
     let feed = runtime.block_on(async { DemoFeed::new(&config, now_ms()) });
     let engine_task = runtime.spawn(run_engine(
         engine,

@@ -1,7 +1,7 @@
 //! Average true range with Wilder's smoothing, as TA-Lib computes it.
 
 use super::true_range::true_range;
-use super::wilder::WilderAverage;
+use super::wilder::{WilderAverage, WilderForm};
 use crate::domain::Bar;
 
 /// ATR(n): bar 0 has no previous close, so its range is not used; the first
@@ -16,7 +16,7 @@ impl Atr {
     pub fn new(period: usize) -> Self {
         Atr {
             prev_close: None,
-            avg: WilderAverage::new(period),
+            avg: WilderAverage::new(period, WilderForm::Fused),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Wilder's relative strength index, as TA-Lib computes it.
 
 use super::talib::ta_is_zero;
-use super::wilder::WilderAverage;
+use super::wilder::{WilderAverage, WilderForm};
 
 /// RSI(n): first value at the n-th price change (bar index n).
 #[derive(Debug, Clone)]
@@ -15,8 +15,8 @@ impl Rsi {
     pub fn new(period: usize) -> Self {
         Rsi {
             prev_close: None,
-            gain: WilderAverage::new(period),
-            loss: WilderAverage::new(period),
+            gain: WilderAverage::new(period, WilderForm::Classic),
+            loss: WilderAverage::new(period, WilderForm::Classic),
         }
     }
 
