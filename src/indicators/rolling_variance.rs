@@ -46,7 +46,9 @@ impl RollingVariance {
         self.total1 += t;
         self.total2 += t * t;
         self.window[self.next] = x;
-        self.next = (self.next + 1) % n;
+        // A compare, not `%`: the period is only known at run time, so `%`
+        // would be an integer division on every update.
+        self.next = if self.next + 1 == n { 0 } else { self.next + 1 };
         if self.seen + 1 < n {
             self.seen += 1;
             return None;

@@ -25,7 +25,9 @@ impl Sma {
     pub fn update(&mut self, x: f64) -> Option<f64> {
         let n = self.window.len();
         self.window[self.next] = x;
-        self.next = (self.next + 1) % n;
+        // A compare, not `%`: the period is only known at run time, so `%`
+        // would be an integer division on every update.
+        self.next = if self.next + 1 == n { 0 } else { self.next + 1 };
         self.total += x;
         if self.seen + 1 < n {
             self.seen += 1;
