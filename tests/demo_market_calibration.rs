@@ -222,6 +222,20 @@ fn generated_series_hit_the_measured_targets() {
     for m in &MEASURED {
         let bars = generate(m.interval, 42, CALIBRATION_BARS);
         let g = stats::measure(&bars, m.interval.duration_ms());
+        // Shown with --nocapture: the README's calibration table comes from here.
+        for (who, s) in [("real", &m.stats), ("demo", &g)] {
+            eprintln!(
+                "{:>3} {who}: std {:.5} ex.kurt {:.1} acf|r| lag1 {:.3} lag10 {:.3} range {:.5} >5σ {:.4} corr(vol,|r|) {:.2}",
+                m.interval.as_str(),
+                s.std,
+                s.excess_kurtosis,
+                s.acf_abs_1,
+                s.acf_abs_10,
+                s.mean_range,
+                s.tail_5sigma,
+                s.volume_abs_return_corr
+            );
+        }
         check_against_target(&mut misses, m.interval.as_str(), &g, &m.stats);
     }
     misses.assert_none();
