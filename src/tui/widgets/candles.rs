@@ -15,7 +15,7 @@ pub struct CandleChart<'a> {
     /// The candle still forming, drawn right of the closed ones.
     pub forming: Option<Bar>,
     /// How many candles the operator wants to see (the zoom); the widget
-    /// picks the nearest whole cell width that fills the plot.
+    /// picks the nearest whole cell width (1 to 3) and fills the plot.
     pub visible: usize,
     /// Candles to skip from the newest end (scrolling back).
     pub scroll: usize,
@@ -39,7 +39,8 @@ impl Widget for CandleChart<'_> {
         let plot_width = area.width - AXIS_WIDTH;
         // Zooming changes the cells per candle (1 to 3); the plot is always
         // filled, so zooming out past one cell per candle shows no more.
-        let cell_width = (usize::from(plot_width) / self.visible.max(1)).clamp(1, 3) as u16;
+        let visible = self.visible.max(1);
+        let cell_width = ((usize::from(plot_width) + visible / 2) / visible).clamp(1, 3) as u16;
         let columns = self.columns(usize::from(plot_width / cell_width));
         if columns.is_empty() {
             return;
