@@ -4,11 +4,16 @@
 //! benchmarks use exactly the code the binary runs.
 #![forbid(unsafe_code)]
 
+pub mod ai;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod exec;
 pub mod indicators;
+pub mod journal;
 pub mod logging;
 pub mod market;
+pub mod risk;
 pub mod shared_data;
+pub mod strategy;
 pub mod tui;

@@ -209,12 +209,13 @@ pub fn from_text(
 }
 
 /// The sections a config file may have, in `config.toml` order.
-pub const SECTIONS: [&str; 9] = [
+pub const SECTIONS: [&str; 10] = [
     "market",
     "demo",
     "indicators",
     "strategy",
     "risk",
+    "paper",
     "engine",
     "binance",
     "paths",
@@ -237,6 +238,7 @@ fn probe(section: &str, key: &str, value: Value) -> Result<(), String> {
         "indicators" => check::<IndicatorParams>(v),
         "strategy" => check::<StrategyConfig>(v),
         "risk" => check::<RiskConfig>(v),
+        "paper" => check::<PaperConfig>(v),
         "engine" => check::<EngineConfig>(v),
         "binance" => check::<BinanceConfig>(v),
         "paths" => check::<PathsConfig>(v),

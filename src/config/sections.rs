@@ -18,6 +18,7 @@ pub struct Config {
     pub indicators: IndicatorParams,
     pub strategy: StrategyConfig,
     pub risk: RiskConfig,
+    pub paper: PaperConfig,
     pub engine: EngineConfig,
     pub binance: BinanceConfig,
     pub paths: PathsConfig,
@@ -121,6 +122,38 @@ impl Default for RiskConfig {
             cooldown_hours: 4,
             max_open_positions: 2,
             paper_equity: Decimal::from(10_000),
+        }
+    }
+}
+
+/// The simulated exchange behind paper mode and backtests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaperConfig {
+    /// Market orders fill this fraction worse than the next price: 0.0002 = 2 bp.
+    pub slippage: Decimal,
+    pub taker_fee: Decimal,
+    pub maker_fee: Decimal,
+    /// Funding rate charged every 8 h when no funding file covers the time.
+    pub funding_rate: Decimal,
+    /// CSV `funding_time_ms,funding_rate` (Binance's history); empty = use `funding_rate`.
+    pub funding_file: String,
+    /// Isolated-margin leverage used for the liquidation price.
+    pub leverage: Decimal,
+    /// Maintenance margin rate for the liquidation price.
+    pub maintenance_margin: Decimal,
+}
+
+impl Default for PaperConfig {
+    fn default() -> Self {
+        PaperConfig {
+            slippage: Decimal::new(2, 4),
+            taker_fee: Decimal::new(5, 4),
+            maker_fee: Decimal::new(2, 4),
+            funding_rate: Decimal::new(1, 4),
+            funding_file: String::new(),
+            leverage: Decimal::from(5),
+            maintenance_margin: Decimal::new(4, 3),
         }
     }
 }

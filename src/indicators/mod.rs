@@ -40,7 +40,7 @@ use self::params::usable;
 use self::rsi::Rsi;
 
 /// Every indicator's value after one closed candle; `None` while warming up.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorValues {
     /// In the order of [`IndicatorParams::ema_periods`].
     pub ema: [Option<f64>; 3],

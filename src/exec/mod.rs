@@ -1,0 +1,53 @@
+//! Exchanges: the `Exchange` trait the engine's runner drives, and the paper
+//! exchange. The Binance adapter implements the same trait.
+
+pub mod instruments;
+pub mod paper;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Candle, ClientOrderId, Fill, Symbol};
+use crate::risk::Approved;
+
+/// What an exchange reports back. The engine learns about orders only from these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "report")]
+pub enum ExecReport {
+    /// The order is working on the exchange (a stop waiting for its trigger).
+    Accepted {
+        id: ClientOrderId,
+        at_ms: i64,
+    },
+    Rejected {
+        id: ClientOrderId,
+        reason: String,
+        at_ms: i64,
+    },
+    Filled(Fill),
+    Cancelled {
+        id: ClientOrderId,
+        at_ms: i64,
+    },
+    /// Funding settled on a position: `amount` > 0 was paid, < 0 received (USDT).
+    Funding {
+        symbol: Symbol,
+        rate: Decimal,
+        amount: Decimal,
+        at_ms: i64,
+    },
+    /// The position was liquidated at `fill.price` (isolated margin exhausted).
+    Liquidated(Fill),
+}
+
+/// A venue. Calls return what the venue reports at once; a real exchange may
+/// report more later through the runner's account feed.
+pub trait Exchange: Send {
+    fn name(&self) -> &'static str;
+    /// Hands an approved order to the venue.
+    fn submit(&mut self, at_ms: i64, order: &Approved) -> Vec<ExecReport>;
+    fn cancel(&mut self, at_ms: i64, id: &ClientOrderId) -> Vec<ExecReport>;
+    /// Every market update (forming or closed candle) the venue should see:
+    /// the paper exchange fills and triggers orders from these.
+    fn on_candle(&mut self, at_ms: i64, symbol: &Symbol, candle: &Candle) -> Vec<ExecReport>;
+}

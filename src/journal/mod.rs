@@ -1,0 +1,8 @@
+//! The durable record of what the cockpit did: SQLite in WAL mode, one
+//! transaction per engine step, so a killed process loses nothing committed.
+
+mod record;
+mod store;
+
+pub use record::*;
+pub use store::{ExportFormat, Journal, JournalError, TABLES};

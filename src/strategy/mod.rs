@@ -1,0 +1,76 @@
+//! Strategies propose; they never size, send or veto. A proposal carries its
+//! side, its price levels and the reasons it was made, as data.
+
+mod ema_cross;
+mod trend_momentum;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::config::StrategyConfig;
+use crate::domain::{Candle, Side, Symbol};
+use crate::indicators::{IndicatorParams, IndicatorValues};
+
+pub use ema_cross::EmaCross;
+pub use trend_momentum::TrendMomentumVolatility;
+
+/// The strategy names the config accepts.
+pub const STRATEGY_NAMES: [&str; 2] = [TrendMomentumVolatility::NAME, EmaCross::NAME];
+
+/// One condition the strategy checked, whether it held, and the values behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    /// Short stable name, e.g. "trend", "momentum", "strength", "volatility".
+    pub check: String,
+    pub passed: bool,
+    /// Human-readable with the numbers, e.g. "EMA50 61234.5 > EMA200 60010.2, close above EMA50".
+    pub detail: String,
+}
+
+/// A trade idea. Prices are unrounded: risk rounds them to the instrument's tick.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub symbol: Symbol,
+    pub side: Side,
+    /// Open time of the closed candle that produced it (with the symbol, the decision's identity).
+    pub candle_open_ms: i64,
+    /// Reference entry: that candle's close.
+    pub entry: Decimal,
+    /// entry ∓ stop_atr_mult·ATR: always on the losing side.
+    pub stop: Decimal,
+    /// entry ± take_profit_atr_mult·ATR: always on the winning side.
+    pub take_profit: Decimal,
+    /// The ATR the levels were computed from.
+    pub atr: f64,
+    pub strategy: String,
+    pub reasons: Vec<Reason>,
+}
+
+/// Called once per closed candle per symbol (each symbol has its own instance),
+/// after the indicators have been updated with that candle.
+pub trait Strategy: Send {
+    fn name(&self) -> &'static str;
+    fn on_closed(
+        &mut self,
+        symbol: &Symbol,
+        candle: &Candle,
+        values: &IndicatorValues,
+    ) -> Option<Proposal>;
+}
+
+/// Builds the strategy the config names. `indicators` tells where the EMAs are.
+pub fn build(
+    config: &StrategyConfig,
+    indicators: &IndicatorParams,
+) -> Result<Box<dyn Strategy>, String> {
+    match config.name.as_str() {
+        TrendMomentumVolatility::NAME => {
+            Ok(Box::new(TrendMomentumVolatility::new(config, indicators)?))
+        }
+        EmaCross::NAME => Ok(Box::new(EmaCross::new(config, indicators)?)),
+        other => Err(format!(
+            "unknown strategy \"{other}\"; choose one of: {}",
+            STRATEGY_NAMES.join(", ")
+        )),
+    }
+}
