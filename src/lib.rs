@@ -14,6 +14,7 @@ pub mod journal;
 pub mod logging;
 pub mod market;
 pub mod risk;
+pub mod session;
 pub mod shared_data;
 pub mod strategy;
 pub mod tui;

@@ -9,10 +9,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use cockpit::config::Automation;
 use cockpit::config::{self, ConfigError, Loaded};
-use cockpit::engine::{Engine, EngineChannels, Event, feed::DemoFeed, run_engine};
+use cockpit::domain::Mode;
+use cockpit::engine::feed::{DemoFeed, Feed, Speed};
+use cockpit::engine::{EngineChannels, Event, run_engine};
 use cockpit::indicators::{IndicatorSet, export};
+use cockpit::journal::{ExportFormat, Journal, TABLES};
 use cockpit::market::csv;
+use cockpit::session::{FeedChoice, HeadlessOptions};
 use tokio::sync::{mpsc, watch};
 
 #[derive(Parser)]
@@ -31,8 +36,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Open the cockpit (the default).
-    Run,
+    /// Open the cockpit (the default), or run the engine without a screen.
+    Run(RunArgs),
+    /// Read the journal.
+    Journal {
+        #[command(subcommand)]
+        action: JournalCmd,
+    },
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -44,6 +54,53 @@ enum Cmd {
         input: PathBuf,
         #[arg(long, value_name = "OUT.csv")]
         output: PathBuf,
+    },
+}
+
+#[derive(clap::Args, Default)]
+struct RunArgs {
+    /// No screen: log to stderr, write the status and summary files.
+    #[arg(long)]
+    headless: bool,
+    /// "demo" or "replay:FILE.csv" (headless only).
+    #[arg(long, value_name = "demo|replay:FILE", default_value = "demo")]
+    feed: String,
+    /// Replay speed: a multiple of real time, or "max".
+    #[arg(long, value_name = "N|max", default_value = "max")]
+    speed: String,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    duration: Option<u64>,
+    /// Start in this mode (live is entered only from the cockpit, typing LIVE).
+    #[arg(long, value_parser = ["shadow", "paper"])]
+    mode: Option<String>,
+    #[arg(long, value_parser = ["auto", "semi"])]
+    automation: Option<String>,
+    /// Start armed (new entries allowed).
+    #[arg(long)]
+    arm: bool,
+    /// Rewritten atomically every second with the engine's state as JSON.
+    #[arg(long, value_name = "PATH")]
+    status_file: Option<PathBuf>,
+    /// Written at exit: bars, trades and metrics as JSON.
+    #[arg(long, value_name = "PATH")]
+    summary_json: Option<PathBuf>,
+    /// Journal file (default: paths.journal in the config).
+    #[arg(long, value_name = "PATH")]
+    journal: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum JournalCmd {
+    /// Write one table as CSV or JSON lines to stdout.
+    Export {
+        #[arg(long, value_parser = TABLES)]
+        table: String,
+        #[arg(long, value_parser = ["csv", "jsonl"], default_value = "csv")]
+        format: String,
+        /// Journal file (default: paths.journal in the config).
+        #[arg(long, value_name = "PATH")]
+        journal: Option<PathBuf>,
     },
 }
 
@@ -61,7 +118,45 @@ const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Cmd::Run) {
+    match cli.command.unwrap_or(Cmd::Run(RunArgs {
+        feed: "demo".into(),
+        speed: "max".into(),
+        ..RunArgs::default()
+    })) {
+        Cmd::Journal {
+            action:
+                JournalCmd::Export {
+                    table,
+                    format,
+                    journal,
+                },
+        } => {
+            let loaded = match load_config(cli.config.as_deref()) {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
+            let path = journal.unwrap_or_else(|| loaded.config.paths.journal());
+            let format = if format == "jsonl" {
+                ExportFormat::Jsonl
+            } else {
+                ExportFormat::Csv
+            };
+            let result = Journal::open_existing(&path).and_then(|j| {
+                let stdout = std::io::stdout();
+                let mut out = BufWriter::new(stdout.lock());
+                j.export(&table, format, &mut out)
+            });
+            match result {
+                Ok(rows) => {
+                    eprintln!("{rows} row(s) from {table}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(BAD_INPUT)
+                }
+            }
+        }
         Cmd::Config {
             action: ConfigCmd::Check { file },
         } => config_check(file.as_deref().or(cli.config.as_deref())),
@@ -78,12 +173,24 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Cmd::Run => {
-            let loaded = match load_config(cli.config.as_deref()) {
+        Cmd::Run(args) => {
+            let mut loaded = match load_config(cli.config.as_deref()) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
-            match run_cockpit(loaded) {
+            if let Err(e) = apply_run_args(&mut loaded.config, &args) {
+                eprintln!("error: {e}");
+                return ExitCode::from(BAD_INPUT);
+            }
+            let result = if args.headless {
+                headless_options(&args).and_then(|options| {
+                    cockpit::logging::init_stderr();
+                    cockpit::session::run_headless(loaded.config, options, now_ms)
+                })
+            } else {
+                run_cockpit(loaded)
+            };
+            match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");
@@ -92,6 +199,48 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Command-line flags override the config file for this run.
+fn apply_run_args(config: &mut config::Config, args: &RunArgs) -> Result<(), String> {
+    if let Some(mode) = &args.mode {
+        config.engine.mode = mode.parse::<Mode>().map_err(|e| format!("--mode: {e}"))?;
+    }
+    match args.automation.as_deref() {
+        Some("auto") => config.engine.automation = Automation::Auto,
+        Some(_) => config.engine.automation = Automation::Semi,
+        // Nobody is there to approve a headless run's proposals.
+        None if args.headless => config.engine.automation = Automation::Auto,
+        None => {}
+    }
+    if args.arm {
+        config.engine.armed = true;
+    }
+    if let Some(path) = &args.journal {
+        config.paths.journal = path.display().to_string();
+    }
+    Ok(())
+}
+
+fn headless_options(args: &RunArgs) -> anyhow::Result<HeadlessOptions> {
+    let feed = match args.feed.as_str() {
+        "demo" => FeedChoice::Demo,
+        other => match other.strip_prefix("replay:") {
+            Some(path) if !path.is_empty() => FeedChoice::Replay(PathBuf::from(path)),
+            _ => anyhow::bail!("--feed {other}: use \"demo\" or \"replay:FILE.csv\""),
+        },
+    };
+    let speed: Speed = args
+        .speed
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--speed: {e}"))?;
+    Ok(HeadlessOptions {
+        feed,
+        speed,
+        duration: args.duration.map(Duration::from_secs),
+        status_file: args.status_file.clone(),
+        summary_json: args.summary_json.clone(),
+    })
 }
 
 fn load_config(explicit: Option<&Path>) -> Result<Loaded, ExitCode> {
@@ -183,15 +332,26 @@ fn run_cockpit(loaded: Loaded) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
 
     let demo_candle_ms = config.demo.candle_ms as i64;
-    let mut engine = Engine::new(&config, "demo", (demo_candle_ms * 5).max(5_000));
+    let journal_path = config.paths.journal();
+    let journal = cockpit::session::open_journal(&journal_path)?;
+    log::info!("journal: {}", journal_path.display());
+    let mut runner = cockpit::session::build_runner(
+        &config,
+        "demo",
+        (demo_candle_ms * 5).max(5_000),
+        Some(journal),
+    )?;
     // The first picture already has the symbols and the clock, not a blank default.
-    engine.process(now_ms(), Event::Timer);
+    runner.step(now_ms(), Event::Timer);
     let (command_tx, command_rx) = mpsc::channel(64);
-    let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(engine.snapshot()));
-    let feed = runtime.block_on(async { DemoFeed::new(&config, now_ms()) });
+    let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(runner.engine.snapshot()));
+    let mut feed = runtime.block_on(async { DemoFeed::new(&config, now_ms()) });
+    let now = now_ms();
+    let warm_up = feed.warm_up().into_iter().map(|e| (now, e)).collect();
     let engine_task = runtime.spawn(run_engine(
-        engine,
-        feed,
+        runner,
+        Feed::Demo(feed, now_ms),
+        warm_up,
         EngineChannels {
             commands: command_rx,
             snapshots: snapshot_tx,
@@ -207,7 +367,7 @@ fn run_cockpit(loaded: Loaded) -> anyhow::Result<()> {
     runtime.shutdown_timeout(Duration::from_millis(500));
     ui_result.context("terminal")?;
     match stopped {
-        Ok(Ok(())) => Ok(()),
+        Ok(Ok(_runner)) => Ok(()),
         Ok(Err(e)) => anyhow::bail!("the engine task failed: {e}"),
         Err(_) => anyhow::bail!("the engine did not stop within 3 s"),
     }

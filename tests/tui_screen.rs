@@ -16,7 +16,7 @@ fn app_with_candles(symbols: &[&str], candles: usize) -> App {
     let mut config = Config::default();
     config.market.symbols = symbols.iter().map(|s| s.parse().unwrap()).collect();
     config.market.interval = Interval::M15;
-    let mut engine = Engine::new(&config, "demo", 10_000);
+    let mut engine = Engine::new(&config, "demo", 10_000).unwrap();
     for (i, symbol) in config.market.symbols.iter().enumerate() {
         let mut market = DemoMarket::new(
             &config.demo,

@@ -52,7 +52,7 @@ impl Config {
         }
 
         let s = &self.strategy;
-        const STRATEGIES: [&str; 2] = ["trend_momentum_volatility", "ema_cross"];
+        use crate::strategy::STRATEGY_NAMES as STRATEGIES;
         if !STRATEGIES.contains(&s.name.as_str()) {
             bad(
                 "strategy.name",
@@ -129,6 +129,40 @@ impl Config {
             if !(v.is_finite() && v > 0.0) {
                 bad(key, format!("{v} must be greater than 0"));
             }
+        }
+
+        let p = &self.paper;
+        let fraction = |x: rust_decimal::Decimal, max: i64| {
+            x >= rust_decimal::Decimal::ZERO && x < rust_decimal::Decimal::new(max, 2)
+        };
+        for (key, value, max) in [
+            ("paper.slippage", p.slippage, 5),
+            ("paper.taker_fee", p.taker_fee, 1),
+            ("paper.maker_fee", p.maker_fee, 1),
+            ("paper.maintenance_margin", p.maintenance_margin, 50),
+        ] {
+            if !fraction(value, max) {
+                bad(
+                    key,
+                    format!("{value} must be a fraction from 0 up to 0.{max:02} (0.0005 = 0.05%)"),
+                );
+            }
+        }
+        if p.funding_rate.abs() >= rust_decimal::Decimal::new(1, 2) {
+            bad(
+                "paper.funding_rate",
+                format!(
+                    "{} is not a plausible 8-hour funding rate; use e.g. 0.0001",
+                    p.funding_rate
+                ),
+            );
+        }
+        if p.leverage < rust_decimal::Decimal::ONE || p.leverage > rust_decimal::Decimal::from(125)
+        {
+            bad(
+                "paper.leverage",
+                format!("{} must be between 1 and 125", p.leverage),
+            );
         }
 
         let r = &self.risk;

@@ -61,17 +61,13 @@ pub enum TradingState {
     Active,
     /// Only orders that shrink a position.
     Reducing,
-    /// No orders at all except flattening already ordered by the operator.
+    /// No new positions; only orders that close (stops, take-profits, the flatten).
     Halted,
 }
 
 impl TradingState {
     pub fn allows_entries(self) -> bool {
         self == TradingState::Active
-    }
-
-    pub fn allows_reductions(self) -> bool {
-        self != TradingState::Halted
     }
 }
 
@@ -99,10 +95,8 @@ mod tests {
     }
 
     #[test]
-    fn trading_state_gates_entries_and_reductions() {
+    fn only_active_allows_entries() {
         assert!(TradingState::Active.allows_entries());
         assert!(!TradingState::Reducing.allows_entries());
-        assert!(TradingState::Reducing.allows_reductions());
-        assert!(!TradingState::Halted.allows_reductions());
     }
 }

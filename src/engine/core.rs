@@ -1,36 +1,134 @@
 //! The synchronous core: one event in, actions out, no I/O and no clock of its
 //! own, so a test (or a backtest) can drive it event by event.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::config::Config;
-use crate::domain::{Interval, Mode, TradingState};
-use crate::market::Appended;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
-use super::event::{Action, Command, Event, Notice, NoticeLevel};
-use super::snapshot::{ChartPoint, FeedState, FeedStatus, Snapshot, SymbolSnapshot};
+use crate::ai::{AlgoOnly, Confirmer};
+use crate::config::{Automation, Config, PaperConfig, RiskConfig};
+use crate::domain::{Instrument, Interval, Mode, Price, Symbol};
+use crate::exec::instruments::paper_instrument;
+use crate::journal::{DecisionRecord, EquitySample, Record, StateRecord, TradeRecord};
+use crate::market::Appended;
+use crate::risk::RiskState;
+use crate::strategy::{self, Strategy};
+
+use super::book::Book;
+use super::event::{Action, Event, Notice, NoticeLevel};
+use super::latency::{LatencyBook, Stage};
+use super::snapshot::{
+    AccountView, ChartPoint, FeedState, FeedStatus, OrderView, PositionView, Snapshot,
+    SymbolSnapshot, Tally,
+};
 use super::symbol_state::SymbolState;
 
+/// Decisions kept for the Confluence panel.
+const RECENT_DECISIONS: usize = 50;
+
+/// A monotonic microsecond clock for latency stamps. Backtests and tests use
+/// a frozen one so runs stay identical.
+pub type MicrosClock = Box<dyn Fn() -> i64 + Send>;
+
+/// What survives a restart: the account book and the risk state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineState {
+    pub risk: RiskState,
+    pub book: Book,
+    /// The engine clock when saved: a replay resumes after it.
+    #[serde(default)]
+    pub clock_ms: i64,
+}
+
+/// Running figures for summaries: O(1) memory however long the run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunStats {
+    pub first_ms: Option<i64>,
+    pub last_ms: i64,
+    pub start_equity: Option<Decimal>,
+    pub peak_equity: Decimal,
+    /// Largest fall from a peak, as a fraction of the peak.
+    pub max_drawdown: Decimal,
+    pub breaker_trips: u32,
+    pub cooldowns: u32,
+}
+
+impl RunStats {
+    fn observe(&mut self, at_ms: i64, equity: Decimal) {
+        self.first_ms.get_or_insert(at_ms);
+        self.last_ms = at_ms;
+        self.start_equity.get_or_insert(equity);
+        if equity > self.peak_equity {
+            self.peak_equity = equity;
+        }
+        if self.peak_equity > Decimal::ZERO {
+            let dd = (self.peak_equity - equity) / self.peak_equity;
+            if dd > self.max_drawdown {
+                self.max_drawdown = dd;
+            }
+        }
+    }
+}
+
+/// One decision waiting for the operator.
+pub(super) struct PendingApproval {
+    pub record: DecisionRecord,
+    pub order: crate::domain::OrderRequest,
+    pub plan: super::book::OpenPosition,
+}
+
 pub struct Engine {
-    interval: Interval,
-    mode: Mode,
-    trading_state: TradingState,
-    armed: bool,
-    symbols: Vec<SymbolState>,
-    /// Per symbol, the chart history as last published; rebuilt when a candle closes.
+    pub(super) interval: Interval,
+    pub(super) mode: Mode,
+    pub(super) automation: Automation,
+    pub(super) armed: bool,
+    pub(super) risk: RiskState,
+    pub(super) risk_config: RiskConfig,
+    pub(super) paper_config: PaperConfig,
+    pub(super) approval_timeout_ms: i64,
+    pub(super) symbols: Vec<SymbolState>,
+    pub(super) strategies: Vec<Box<dyn Strategy>>,
+    pub(super) instruments: Vec<Instrument>,
+    pub(super) confirmer: Box<dyn Confirmer>,
+    pub(super) book: Book,
+    pub(super) decisions: VecDeque<DecisionRecord>,
+    pub(super) approvals: Vec<PendingApproval>,
+    pub(super) trades: Vec<TradeRecord>,
+    pub(super) latency: LatencyBook,
+    pub(super) clock: MicrosClock,
+    /// Entry orders sent and not yet acknowledged: id → µs when sent.
+    pub(super) awaiting_ack: Vec<(crate::domain::ClientOrderId, i64)>,
+    pub(super) tally: Tally,
+    pub(super) bars: u64,
+    /// Counter that keeps exit order ids unique within a second.
+    pub(super) exit_seq: u64,
+    /// Book or risk state changed: journal the engine state after this event.
+    pub(super) dirty: bool,
+    /// Replaying history to warm up: indicators advance, nothing is decided.
+    pub(super) warming: bool,
+    pub(super) stats: RunStats,
+    /// Per symbol, the chart history as last published; rebuilt lazily.
     charts: Vec<Arc<Vec<ChartPoint>>>,
+    charts_stale: Vec<bool>,
     feed: FeedStatus,
     ema_periods: [usize; 3],
     /// No candle update for this long marks the feed stale.
     stale_after_ms: i64,
-    now_ms: i64,
+    pub(super) now_ms: i64,
     seq: u64,
 }
 
 impl Engine {
     /// `feed_source` names the feed for the header; `stale_after_ms` is how long
-    /// the feed may be silent before it counts as stale.
-    pub fn new(config: &Config, feed_source: &'static str, stale_after_ms: i64) -> Engine {
+    /// the feed may be silent before it counts as stale. Fails when the config
+    /// names an unknown strategy.
+    pub fn new(
+        config: &Config,
+        feed_source: &'static str,
+        stale_after_ms: i64,
+    ) -> Result<Engine, String> {
         let symbols: Vec<SymbolState> = config
             .market
             .symbols
@@ -44,12 +142,45 @@ impl Engine {
                 )
             })
             .collect();
-        Engine {
+        let strategies = symbols
+            .iter()
+            .map(|_| strategy::build(&config.strategy, &config.indicators))
+            .collect::<Result<Vec<_>, _>>()?;
+        let paper_equity = config.risk.paper_equity;
+        Ok(Engine {
             interval: config.market.interval,
-            mode: config.engine.mode,
-            trading_state: TradingState::Active,
+            // Live is entered only by the operator, never from a file.
+            mode: match config.engine.mode {
+                Mode::Live => Mode::Shadow,
+                m => m,
+            },
+            automation: config.engine.automation,
             armed: config.engine.armed,
+            risk: RiskState::new(0, paper_equity),
+            risk_config: config.risk.clone(),
+            paper_config: config.paper.clone(),
+            approval_timeout_ms: config.engine.approval_timeout_secs as i64 * 1000,
+            instruments: symbols
+                .iter()
+                .map(|s| paper_instrument(&s.symbol))
+                .collect(),
+            strategies,
+            confirmer: Box::new(AlgoOnly),
+            book: Book::new(paper_equity),
+            decisions: VecDeque::new(),
+            approvals: Vec::new(),
+            trades: Vec::new(),
+            latency: LatencyBook::default(),
+            clock: Box::new(|| 0),
+            awaiting_ack: Vec::new(),
+            tally: Tally::default(),
+            bars: 0,
+            exit_seq: 0,
+            dirty: false,
+            warming: false,
+            stats: RunStats::default(),
             charts: symbols.iter().map(|_| Arc::new(Vec::new())).collect(),
+            charts_stale: symbols.iter().map(|_| false).collect(),
             symbols,
             feed: FeedStatus {
                 source: feed_source,
@@ -59,90 +190,194 @@ impl Engine {
             stale_after_ms,
             now_ms: 0,
             seq: 0,
+        })
+    }
+
+    /// Latency stamps from this clock (µs, monotonic) instead of the frozen one.
+    pub fn with_clock(mut self, clock: MicrosClock) -> Engine {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces every symbol's strategy (tests and research tools).
+    pub fn with_strategies(mut self, make: impl Fn() -> Box<dyn Strategy>) -> Engine {
+        self.strategies = self.symbols.iter().map(|_| make()).collect();
+        self
+    }
+
+    pub fn with_confirmer(mut self, confirmer: Box<dyn Confirmer>) -> Engine {
+        self.confirmer = confirmer;
+        self
+    }
+
+    /// Restores what a previous run journaled. Positions and their protective
+    /// orders come back; the engine stays disarmed until the operator arms it.
+    pub fn restore(&mut self, state: EngineState) {
+        self.risk = state.risk;
+        self.book = state.book;
+        self.now_ms = self.now_ms.max(state.clock_ms);
+    }
+
+    pub fn state(&self) -> EngineState {
+        EngineState {
+            risk: self.risk.clone(),
+            book: self.book.clone(),
+            clock_ms: self.now_ms,
         }
+    }
+
+    /// Closed round trips so far, oldest first.
+    pub fn trades(&self) -> &[TradeRecord] {
+        &self.trades
+    }
+
+    /// While warming, candles update indicators and charts but no decision is made.
+    pub fn set_warming(&mut self, warming: bool) {
+        self.warming = warming;
+    }
+
+    pub fn stats(&self) -> &RunStats {
+        &self.stats
+    }
+
+    pub fn bars(&self) -> u64 {
+        self.bars
+    }
+
+    /// The engine clock: the latest event time seen, ms.
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
+    pub fn equity(&self) -> Decimal {
+        self.book.equity()
     }
 
     pub fn process(&mut self, at_ms: i64, event: Event) -> Vec<Action> {
         self.now_ms = self.now_ms.max(at_ms);
+        let mut out = Vec::new();
         match event {
-            Event::Candle { symbol, candle } => {
-                let Some(index) = self.symbols.iter().position(|s| s.symbol == symbol) else {
-                    return vec![self.notice(
-                        NoticeLevel::Warn,
-                        format!("candle for unwatched symbol {symbol} ignored"),
-                    )];
-                };
-                self.feed.last_update_ms = Some(at_ms);
-                self.feed.state = FeedState::Connected;
-                let closed = candle.closed;
-                let open_time = candle.open_time_ms;
-                let mut actions = Vec::new();
-                match self.symbols[index].on_candle(candle) {
-                    None => {}
-                    Some(Appended::Next) => self.rebuild_chart(index),
-                    Some(Appended::AfterGap(gap)) => {
-                        self.rebuild_chart(index);
-                        actions.push(self.notice(
-                            NoticeLevel::Warn,
-                            format!(
-                                "{symbol}: {} candle(s) missing before {}",
-                                gap.missing, open_time
-                            ),
-                        ));
-                    }
-                    Some(Appended::Duplicate | Appended::Stale) => {
-                        debug_assert!(closed);
-                        return Vec::new();
-                    }
-                }
-                actions.push(Action::Publish);
-                actions
+            Event::Candle { symbol, candle } => self.on_candle(at_ms, symbol, candle, &mut out),
+            Event::Price { symbol, price } => {
+                self.book.marks.insert(symbol, price);
+                self.check_equity(&mut out);
             }
+            Event::Exec(report) => self.on_report(report, &mut out),
             Event::FeedDown { reason } => {
                 self.feed.state = FeedState::Reconnecting;
-                vec![
-                    self.notice(NoticeLevel::Warn, format!("feed down: {reason}")),
-                    Action::Publish,
-                ]
+                self.notice(&mut out, NoticeLevel::Warn, format!("feed down: {reason}"));
+                out.push(Action::Publish);
             }
             Event::FeedUp => {
                 self.feed.state = FeedState::Connected;
-                vec![
-                    self.notice(NoticeLevel::Info, "feed connected".into()),
-                    Action::Publish,
-                ]
+                self.notice(&mut out, NoticeLevel::Info, "feed connected".into());
+                out.push(Action::Publish);
             }
-            Event::Command(Command::Shutdown) => {
-                vec![
-                    self.notice(NoticeLevel::Info, "engine stopping".into()),
-                    Action::Stop,
-                ]
-            }
-            Event::Timer => {
-                let silent = self
-                    .feed
-                    .last_update_ms
-                    .is_some_and(|t| at_ms - t > self.stale_after_ms);
-                if silent && self.feed.state == FeedState::Connected {
-                    self.feed.state = FeedState::Stale;
-                    return vec![
-                        self.notice(NoticeLevel::Warn, "feed stale: no candle updates".into()),
-                        Action::Publish,
-                    ];
-                }
-                // The header clock moves every second even when the market is quiet.
-                vec![Action::Publish]
+            Event::Command(command) => self.on_command(command, &mut out),
+            Event::Timer => self.on_timer(at_ms, &mut out),
+        }
+        if self.dirty {
+            self.dirty = false;
+            // The journal keeps the history; the book keeps what is still live.
+            self.book.orders.retain(|_, o| !o.state.is_final());
+            match serde_json::to_string(&self.state()) {
+                Ok(json) => out.push(Action::Journal(Record::State(StateRecord {
+                    at_ms: self.now_ms,
+                    key: "engine".into(),
+                    json,
+                }))),
+                Err(e) => self.notice(
+                    &mut out,
+                    NoticeLevel::Error,
+                    format!("engine state not journaled: {e}"),
+                ),
             }
         }
+        out
+    }
+
+    fn on_candle(
+        &mut self,
+        at_ms: i64,
+        symbol: Symbol,
+        candle: crate::domain::Candle,
+        out: &mut Vec<Action>,
+    ) {
+        let received_us = (self.clock)();
+        let Some(index) = self.symbols.iter().position(|s| s.symbol == symbol) else {
+            self.notice(
+                out,
+                NoticeLevel::Warn,
+                format!("candle for unwatched symbol {symbol} ignored"),
+            );
+            return;
+        };
+        self.feed.last_update_ms = Some(at_ms);
+        self.feed.state = FeedState::Connected;
+        self.book.marks.insert(symbol.clone(), candle.close);
+        let open_time = candle.open_time_ms;
+        let closed = candle.closed;
+        let close_ms = open_time + self.interval.duration_ms();
+        match self.symbols[index].on_candle(candle) {
+            None => {
+                if self.book.positions.contains_key(&symbol) {
+                    self.check_equity(out);
+                }
+                out.push(Action::Publish);
+                return;
+            }
+            Some(Appended::Next) => {}
+            Some(Appended::AfterGap(gap)) => self.notice(
+                out,
+                NoticeLevel::Warn,
+                format!(
+                    "{symbol}: {} candle(s) missing before {}",
+                    gap.missing,
+                    crate::domain::time::format_utc(open_time)
+                ),
+            ),
+            Some(Appended::Duplicate | Appended::Stale) => {
+                debug_assert!(closed);
+                return;
+            }
+        }
+        self.charts_stale[index] = true;
+        self.bars += 1;
+        let features_us = (self.clock)();
+        self.check_equity(out);
+        let equity = self.book.equity();
+        self.stats.observe(at_ms, equity);
+        if self.warming {
+            out.push(Action::Publish);
+            return;
+        }
+        self.latency.record(Stage::Arrival, at_ms - close_ms);
+        self.latency
+            .record(Stage::Features, features_us - received_us);
+        out.push(Action::Journal(Record::Equity(EquitySample {
+            at_ms,
+            wallet: self.book.wallet,
+            unrealized: self.book.unrealized(),
+            equity: self.book.equity(),
+        })));
+        self.decide(index, at_ms, close_ms, received_us, features_us, out);
+        out.push(Action::Publish);
     }
 
     pub fn snapshot(&mut self) -> Snapshot {
         self.seq += 1;
+        for i in 0..self.symbols.len() {
+            if self.charts_stale[i] {
+                self.rebuild_chart(i);
+            }
+        }
+        let equity = self.book.equity();
         Snapshot {
             seq: self.seq,
             at_ms: self.now_ms,
             mode: self.mode,
-            trading_state: self.trading_state,
+            automation: self.automation,
+            trading_state: self.risk.trading_state,
             armed: self.armed,
             feed: self.feed.clone(),
             ema_periods: self.ema_periods,
@@ -156,9 +391,75 @@ impl Engine {
                     history: Arc::clone(chart),
                     forming: s.series.forming().map(|c| c.bar()),
                     latest: s.latest(),
+                    position: self.position_view(&s.symbol),
                 })
                 .collect(),
+            account: AccountView {
+                wallet: self.book.wallet,
+                unrealized: self.book.unrealized(),
+                equity,
+                day_pnl: equity - self.risk.day_start_equity,
+            },
+            risk: self.risk.clone(),
+            daily_loss_limit: self.risk_config.daily_loss_limit,
+            confirmer: self.confirmer.label(),
+            decisions: self.decisions.iter().cloned().collect(),
+            approvals: self.approvals.iter().map(|p| p.record.clone()).collect(),
+            tally: self.tally,
+            latency: self.latency.stats(),
+            open_orders: self
+                .book
+                .live_orders()
+                .map(|o| OrderView {
+                    request: o.request.clone(),
+                    state: o.state.clone(),
+                })
+                .collect(),
+            bars: self.bars,
+            trades_closed: self.trades.len(),
         }
+    }
+
+    fn position_view(&self, symbol: &Symbol) -> Option<PositionView> {
+        let open = self.book.positions.get(symbol)?;
+        let mark = self
+            .book
+            .marks
+            .get(symbol)
+            .copied()
+            .unwrap_or(open.position.entry_price);
+        let confirmed = |leg| {
+            self.book.live_orders().any(|o| {
+                o.request.symbol == *symbol
+                    && o.request.leg == leg
+                    && o.state == crate::domain::OrderState::Open
+            })
+        };
+        Some(PositionView {
+            position: open.position.clone(),
+            mark,
+            unrealized: open.position.unrealized_pnl(mark),
+            stop: open.stop,
+            take_profit: open.take_profit,
+            stop_confirmed: confirmed(crate::domain::Leg::Stop),
+            take_profit_confirmed: confirmed(crate::domain::Leg::TakeProfit),
+            liquidation: self.liquidation_price(&open.position),
+        })
+    }
+
+    /// Isolated margin at the paper leverage (the venue's own figure replaces
+    /// this once the exchange reports one).
+    fn liquidation_price(&self, p: &crate::domain::Position) -> Option<Price> {
+        let lev = self.paper_config.leverage;
+        if lev.is_zero() {
+            return None;
+        }
+        let mm = self.paper_config.maintenance_margin;
+        let factor = match p.side {
+            crate::domain::Side::Buy => Decimal::ONE - Decimal::ONE / lev + mm,
+            crate::domain::Side::Sell => Decimal::ONE + Decimal::ONE / lev - mm,
+        };
+        Price::new(p.entry_price.value() * factor).ok()
     }
 
     fn rebuild_chart(&mut self, index: usize) {
@@ -173,121 +474,44 @@ impl Engine {
             })
             .collect();
         self.charts[index] = Arc::new(points);
+        self.charts_stale[index] = false;
     }
 
-    fn notice(&self, level: NoticeLevel, text: String) -> Action {
-        Action::Notice(Notice {
+    pub(super) fn notice(&self, out: &mut Vec<Action>, level: NoticeLevel, text: String) {
+        out.push(Action::Notice(Notice {
             level,
             at_ms: self.now_ms,
             text,
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::{Candle, Price, Qty, Symbol};
-
-    fn candle(t_min: i64, close: &str, closed: bool) -> Candle {
-        let p: Price = close.parse().unwrap();
-        Candle::new(t_min * 60_000, p, p, p, p, Qty::ZERO, closed).unwrap()
+        }));
     }
 
-    fn engine() -> Engine {
-        let mut config = Config::default();
-        config.market.interval = Interval::M1;
-        Engine::new(&config, "test", 10_000)
+    pub(super) fn remember(&mut self, record: DecisionRecord) {
+        if let Some(existing) = self.decisions.iter_mut().find(|d| d.id == record.id) {
+            *existing = record;
+            return;
+        }
+        if self.decisions.len() == RECENT_DECISIONS {
+            self.decisions.pop_front();
+        }
+        self.decisions.push_back(record);
     }
 
-    fn btc() -> Symbol {
-        Symbol::new("BTCUSDT").unwrap()
-    }
-
-    fn feed(e: &mut Engine, at: i64, c: Candle) -> Vec<Action> {
-        e.process(
-            at,
-            Event::Candle {
-                symbol: btc(),
-                candle: c,
-            },
-        )
-    }
-
-    #[test]
-    fn closed_candles_reach_the_chart_and_forming_ones_do_not() {
-        let mut e = engine();
-        assert_eq!(
-            feed(&mut e, 1, candle(0, "100", true)),
-            vec![Action::Publish]
-        );
-        feed(&mut e, 2, candle(1, "101", false));
-        let snap = e.snapshot();
-        let s = &snap.symbols[0];
-        assert_eq!(s.history.len(), 1);
-        assert_eq!(s.forming.map(|b| b.close), Some(101.0));
-        assert_eq!(snap.feed.state, FeedState::Connected);
-        assert_eq!(snap.feed.last_update_ms, Some(2));
-    }
-
-    #[test]
-    fn a_repeated_closed_candle_changes_nothing() {
-        let mut e = engine();
-        feed(&mut e, 1, candle(0, "100", true));
-        assert!(feed(&mut e, 2, candle(0, "100", true)).is_empty());
-        assert_eq!(e.snapshot().symbols[0].history.len(), 1);
-    }
-
-    #[test]
-    fn a_gap_is_announced() {
-        let mut e = engine();
-        feed(&mut e, 1, candle(0, "100", true));
-        let actions = feed(&mut e, 2, candle(5, "100", true));
-        assert!(actions.iter().any(|a| matches!(a, Action::Notice(n) if n.level == NoticeLevel::Warn && n.text.contains("4 candle(s) missing"))), "{actions:?}");
-    }
-
-    #[test]
-    fn a_silent_feed_turns_stale_once() {
-        let mut e = engine();
-        feed(&mut e, 0, candle(0, "100", true));
-        e.process(5_000, Event::Timer);
-        assert_eq!(e.snapshot().feed.state, FeedState::Connected);
-        let actions = e.process(10_001, Event::Timer);
-        assert!(
-            actions
-                .iter()
-                .any(|a| matches!(a, Action::Notice(n) if n.text.contains("stale")))
-        );
-        assert_eq!(e.snapshot().feed.state, FeedState::Stale);
-        assert_eq!(e.process(12_000, Event::Timer), vec![Action::Publish]);
-        feed(&mut e, 13_000, candle(1, "100", true));
-        assert_eq!(e.snapshot().feed.state, FeedState::Connected);
-    }
-
-    #[test]
-    fn shutdown_stops_and_unknown_symbols_are_ignored() {
-        let mut e = engine();
-        let actions = e.process(
-            0,
-            Event::Candle {
-                symbol: Symbol::new("XRPUSDT").unwrap(),
-                candle: candle(0, "1", true),
-            },
-        );
-        assert!(matches!(&actions[..], [Action::Notice(n)] if n.text.contains("unwatched")));
-        assert!(
-            e.process(0, Event::Command(Command::Shutdown))
-                .contains(&Action::Stop)
-        );
-    }
-
-    #[test]
-    fn snapshots_are_numbered_and_share_unchanged_history() {
-        let mut e = engine();
-        feed(&mut e, 0, candle(0, "100", true));
-        let a = e.snapshot();
-        let b = e.snapshot();
-        assert!(b.seq > a.seq);
-        assert!(Arc::ptr_eq(&a.symbols[0].history, &b.symbols[0].history));
+    fn on_timer(&mut self, at_ms: i64, out: &mut Vec<Action>) {
+        self.expire_approvals(out);
+        self.check_equity(out);
+        let silent = self
+            .feed
+            .last_update_ms
+            .is_some_and(|t| at_ms - t > self.stale_after_ms);
+        if silent && self.feed.state == FeedState::Connected {
+            self.feed.state = FeedState::Stale;
+            self.notice(
+                out,
+                NoticeLevel::Warn,
+                "feed stale: no candle updates".into(),
+            );
+        }
+        // The header clock moves every second even when the market is quiet.
+        out.push(Action::Publish);
     }
 }

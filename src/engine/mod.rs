@@ -1,17 +1,28 @@
 //! The engine: a synchronous, deterministic core (`Engine::process`) and the
 //! async runner that feeds it events and publishes snapshots.
 //!
-//! The core knows nothing of tokio or the terminal; the runner owns the feeds
-//! and channels. The same core will run in backtest, shadow, paper and live.
+//! The core knows nothing of tokio or the terminal; the runner owns the feeds,
+//! the exchange, the journal and the channels. The same core runs in
+//! backtest, shadow, paper and live.
 
+mod book;
+mod commands;
 mod core;
+mod decide;
 mod event;
 pub mod feed;
+mod latency;
+mod reports;
 mod runner;
 mod snapshot;
 mod symbol_state;
 
-pub use core::Engine;
+pub use book::{Book, OpenPosition, TrackedOrder};
+pub use core::{Engine, EngineState, MicrosClock, RunStats};
 pub use event::{Action, Command, Event, Notice, NoticeLevel};
-pub use runner::{EngineChannels, run_engine};
-pub use snapshot::{ChartPoint, FeedState, FeedStatus, Snapshot, SymbolSnapshot};
+pub use latency::{Stage, StageStats};
+pub use runner::{EngineChannels, Runner, StepOutcome, run_engine};
+pub use snapshot::{
+    AccountView, ChartPoint, FeedState, FeedStatus, OrderView, PositionView, Snapshot,
+    SymbolSnapshot, Tally,
+};

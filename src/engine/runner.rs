@@ -1,73 +1,220 @@
-//! The async side of the engine: waits on commands, the feed and a one-second
-//! timer, runs the core, and publishes snapshots. Operator commands go first.
+//! The runner: owns the exchange, the journal and the channels, feeds the
+//! core, and carries out its actions. `Runner::step` is synchronous so a
+//! backtest drives exactly what the live loop drives; `run_engine` is the
+//! async loop around it, with operator commands first.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
-use super::event::{Action, Command, Event, NoticeLevel};
-use super::feed::DemoFeed;
+use crate::exec::Exchange;
+use crate::exec::paper::PaperExchange;
+use crate::journal::{Journal, Record, StateRecord};
+
+use super::event::{Action, Command, Event, Notice, NoticeLevel};
+use super::feed::Feed;
 use super::{Engine, Snapshot};
+
+/// Snapshots go out at most this often; the TUI draws at 30 fps at most anyway.
+const PUBLISH_EVERY: Duration = Duration::from_millis(33);
+
+pub struct Runner {
+    pub engine: Engine,
+    pub exchange: PaperExchange,
+    pub journal: Option<Journal>,
+    /// Records waiting for the next commit.
+    pending: Vec<Record>,
+    /// Commit when this many records are waiting (1 = every step).
+    pub batch: usize,
+    /// Notices of the last steps, for callers that show them (tests, TUI).
+    pub notices: Vec<Notice>,
+    pub keep_notices: bool,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StepOutcome {
+    pub publish: bool,
+    pub stop: bool,
+}
+
+impl Runner {
+    pub fn new(engine: Engine, exchange: PaperExchange, journal: Option<Journal>) -> Runner {
+        Runner {
+            engine,
+            exchange,
+            journal,
+            pending: Vec::new(),
+            batch: 1,
+            notices: Vec::new(),
+            keep_notices: false,
+        }
+    }
+
+    /// History before the live start: indicators and charts advance, nothing
+    /// is decided and the exchange does not see it.
+    pub fn warm(&mut self, events: Vec<(i64, Event)>) {
+        self.engine.set_warming(true);
+        for (at, event) in events {
+            for action in self.engine.process(at, event) {
+                if let Action::Notice(n) = action {
+                    log_notice(&n);
+                }
+            }
+        }
+        self.engine.set_warming(false);
+    }
+
+    /// One event through the core, then everything it asked for, until the
+    /// exchange has nothing more to report. A candle reaches the exchange
+    /// first, so fills at its open precede the decision at its close.
+    pub fn step(&mut self, at_ms: i64, event: Event) -> StepOutcome {
+        let mut outcome = StepOutcome::default();
+        let mut queue = VecDeque::new();
+        let mut exchange_busy = false;
+        if let Event::Candle { symbol, candle } = &event {
+            let reports = self.exchange.on_candle(at_ms, symbol, candle);
+            exchange_busy |= !reports.is_empty();
+            queue.extend(reports.into_iter().map(Event::Exec));
+        }
+        queue.push_back(event);
+        while let Some(event) = queue.pop_front() {
+            for action in self.engine.process(at_ms, event) {
+                match action {
+                    Action::Submit(order) => {
+                        exchange_busy = true;
+                        queue.extend(
+                            self.exchange
+                                .submit(at_ms, &order)
+                                .into_iter()
+                                .map(Event::Exec),
+                        );
+                    }
+                    Action::Cancel(id) => {
+                        exchange_busy = true;
+                        queue.extend(
+                            self.exchange
+                                .cancel(at_ms, &id)
+                                .into_iter()
+                                .map(Event::Exec),
+                        );
+                    }
+                    Action::Journal(record) => {
+                        if self.journal.is_some() {
+                            self.pending.push(record);
+                        }
+                    }
+                    Action::Notice(n) => {
+                        log_notice(&n);
+                        if self.keep_notices {
+                            self.notices.push(n);
+                        }
+                    }
+                    Action::Publish => outcome.publish = true,
+                    Action::Stop => outcome.stop = true,
+                }
+            }
+        }
+        if exchange_busy && self.journal.is_some() {
+            match serde_json::to_string(&self.exchange.state()) {
+                Ok(json) => self.pending.push(Record::State(StateRecord {
+                    at_ms,
+                    key: "paper".into(),
+                    json,
+                })),
+                Err(e) => log::error!(target: "engine", "paper state not journaled: {e}"),
+            }
+        }
+        if self.pending.len() >= self.batch {
+            self.flush();
+        }
+        outcome
+    }
+
+    /// Commits what is waiting. A failing journal is loud but does not stop
+    /// the engine from managing positions.
+    pub fn flush(&mut self) {
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        if self.pending.is_empty() {
+            return;
+        }
+        if let Err(e) = journal.append(&self.pending) {
+            log::error!(target: "journal", "{e}");
+        }
+        self.pending.clear();
+    }
+}
+
+fn log_notice(n: &Notice) {
+    match n.level {
+        NoticeLevel::Info => log::info!(target: "engine", "{}", n.text),
+        NoticeLevel::Warn => log::warn!(target: "engine", "{}", n.text),
+        NoticeLevel::Error => log::error!(target: "engine", "{}", n.text),
+    }
+}
 
 pub struct EngineChannels {
     pub commands: mpsc::Receiver<Command>,
     pub snapshots: watch::Sender<Arc<Snapshot>>,
 }
 
-/// Runs until a `Shutdown` command or until every command sender is gone.
-/// `now_ms` is the clock (wall clock in the cockpit).
+/// Runs until a `Shutdown` command, until every command sender is gone, or
+/// until a replay runs out. `now_ms` is the wall clock for timers. Returns
+/// the runner with everything committed.
 pub async fn run_engine(
-    mut engine: Engine,
-    mut feed: DemoFeed,
+    mut runner: Runner,
+    mut feed: Feed,
+    warm_up: Vec<(i64, Event)>,
     mut channels: EngineChannels,
     now_ms: impl Fn() -> i64,
-) {
-    for event in feed.warm_up() {
-        apply(&mut engine, now_ms(), event);
-    }
-    channels.snapshots.send_replace(Arc::new(engine.snapshot()));
+) -> Runner {
+    runner.warm(warm_up);
+    channels
+        .snapshots
+        .send_replace(Arc::new(runner.engine.snapshot()));
     let mut timer = tokio::time::interval(Duration::from_secs(1));
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_publish = Instant::now();
+    let mut unpublished = false;
+    // A replay's clock is its candles; timers and commands happen at its "now".
+    let replay = matches!(feed, Feed::Replay(_));
+    let mut last_at = now_ms();
     loop {
-        let event = tokio::select! {
+        let (at, event) = tokio::select! {
             biased;
-            command = channels.commands.recv() => Event::Command(command.unwrap_or(Command::Shutdown)),
-            event = feed.next() => event,
-            _ = timer.tick() => Event::Timer,
-        };
-        match apply(&mut engine, now_ms(), event) {
-            Step::Stop => return,
-            Step::Publish => {
-                channels.snapshots.send_replace(Arc::new(engine.snapshot()));
+            command = channels.commands.recv() => {
+                (if replay { last_at } else { now_ms() }, Event::Command(command.unwrap_or(Command::Shutdown)))
             }
-            Step::Quiet => {}
-        }
-    }
-}
-
-enum Step {
-    Quiet,
-    Publish,
-    Stop,
-}
-
-fn apply(engine: &mut Engine, at_ms: i64, event: Event) -> Step {
-    let mut step = Step::Quiet;
-    for action in engine.process(at_ms, event) {
-        match action {
-            Action::Notice(n) => match n.level {
-                NoticeLevel::Info => log::info!(target: "engine", "{}", n.text),
-                NoticeLevel::Warn => log::warn!(target: "engine", "{}", n.text),
-                NoticeLevel::Error => log::error!(target: "engine", "{}", n.text),
+            next = feed.next() => match next {
+                Some(e) => e,
+                None => break,
             },
-            Action::Publish => {
-                if !matches!(step, Step::Stop) {
-                    step = Step::Publish;
-                }
+            _ = timer.tick() => {
+                runner.flush();
+                (if replay { last_at } else { now_ms() }, Event::Timer)
             }
-            Action::Stop => step = Step::Stop,
+        };
+        last_at = at;
+        let is_timer = matches!(event, Event::Timer);
+        let outcome = runner.step(at, event);
+        if outcome.stop {
+            break;
+        }
+        unpublished |= outcome.publish;
+        if unpublished && (is_timer || last_publish.elapsed() >= PUBLISH_EVERY) {
+            channels
+                .snapshots
+                .send_replace(Arc::new(runner.engine.snapshot()));
+            last_publish = Instant::now();
+            unpublished = false;
         }
     }
-    step
+    runner.flush();
+    channels
+        .snapshots
+        .send_replace(Arc::new(runner.engine.snapshot()));
+    runner
 }

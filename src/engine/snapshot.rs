@@ -1,10 +1,19 @@
 //! What the engine shows the world: an immutable picture, published on a
-//! `watch` channel (latest wins). The TUI renders only from this.
+//! `watch` channel (latest wins). The TUI and the status file render only from this.
 
 use std::sync::Arc;
 
-use crate::domain::{Bar, Interval, Mode, Symbol, TradingState};
+use rust_decimal::Decimal;
+
+use crate::config::Automation;
+use crate::domain::{
+    Bar, Interval, Mode, OrderRequest, OrderState, Position, Price, Symbol, TradingState,
+};
 use crate::indicators::IndicatorValues;
+use crate::journal::DecisionRecord;
+use crate::risk::RiskState;
+
+use super::latency::StageStats;
 
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
@@ -13,12 +22,68 @@ pub struct Snapshot {
     /// The engine clock when this was taken, ms since the epoch, UTC.
     pub at_ms: i64,
     pub mode: Mode,
+    pub automation: Automation,
     pub trading_state: TradingState,
     pub armed: bool,
     pub feed: FeedStatus,
     /// Periods of the three chart EMAs, for labels.
     pub ema_periods: [usize; 3],
     pub symbols: Vec<SymbolSnapshot>,
+    pub account: AccountView,
+    pub risk: RiskState,
+    pub daily_loss_limit: Decimal,
+    /// "AI: off" until a model is loaded.
+    pub confirmer: String,
+    /// Latest decisions, newest last.
+    pub decisions: Vec<DecisionRecord>,
+    /// Decisions waiting for the operator (semi-auto), oldest first.
+    pub approvals: Vec<DecisionRecord>,
+    pub tally: Tally,
+    pub latency: Vec<StageStats>,
+    pub open_orders: Vec<OrderView>,
+    /// Closed candles processed since start.
+    pub bars: u64,
+    pub trades_closed: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountView {
+    pub wallet: Decimal,
+    pub unrealized: Decimal,
+    /// wallet + unrealized.
+    pub equity: Decimal,
+    /// equity − the day's starting equity.
+    pub day_pnl: Decimal,
+}
+
+/// How proposals and the confirmer agreed so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub proposals: u64,
+    pub confirmed: u64,
+    pub vetoed: u64,
+    pub abstained: u64,
+    /// Passed with no model in the loop ("AI: off").
+    pub unjudged: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PositionView {
+    pub position: Position,
+    pub mark: Price,
+    pub unrealized: Decimal,
+    pub stop: Price,
+    pub take_profit: Price,
+    /// Whether the exchange confirmed the protective orders are working.
+    pub stop_confirmed: bool,
+    pub take_profit_confirmed: bool,
+    pub liquidation: Option<Price>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderView {
+    pub request: OrderRequest,
+    pub state: OrderState,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,7 +98,7 @@ pub enum FeedState {
 
 #[derive(Debug, Clone, Default)]
 pub struct FeedStatus {
-    /// "demo", later "binance".
+    /// "demo", "replay", later "binance".
     pub source: &'static str,
     pub state: FeedState,
     /// Wall-clock time of the last candle update, ms.
@@ -51,9 +116,10 @@ pub struct ChartPoint {
 pub struct SymbolSnapshot {
     pub symbol: Symbol,
     pub interval: Interval,
-    /// Closed candles, oldest first; shared, rebuilt only when a candle closes.
+    /// Closed candles, oldest first; shared, rebuilt only when a candle closed.
     pub history: Arc<Vec<ChartPoint>>,
     pub forming: Option<Bar>,
     /// Indicator values after the latest closed candle.
     pub latest: IndicatorValues,
+    pub position: Option<PositionView>,
 }

@@ -1,6 +1,7 @@
 //! The one gateway: every order the engine wants sent passes `check`, and only
 //! an [`Approved`] order can be handed to an exchange.
 
+use crate::domain::time::format_utc;
 use crate::domain::{OrderRequest, Side, TradingState};
 
 use super::Refusal;
@@ -34,12 +35,241 @@ pub struct GatewayContext {
     pub position_side: Option<Side>,
 }
 
-/// TODO(helper): entries (leg Entry) need: trading state Active, armed, not
-/// paused, not in cooldown, fewer than max open positions, no position on the
-/// symbol. Reducing legs (Stop, TakeProfit, Exit) are allowed in EVERY trading
-/// state (a position is never left without a stop; Halted still closes), but
-/// only when there is a position and the order's side is opposite to it.
+/// Entries (leg Entry) need, checked in this order: trading state Active,
+/// armed, not paused, not in cooldown, no position on the symbol, fewer than
+/// max open positions. Reducing legs (Stop, TakeProfit, Exit) are allowed in
+/// EVERY trading state (a position is never left without a stop; Halted still
+/// closes), but only when there is a position and the order's side is
+/// opposite to it.
 pub fn check(ctx: &GatewayContext, request: OrderRequest) -> Result<Approved, Refusal> {
-    let _ = ctx;
+    if request.leg.is_reducing() {
+        let position_side = ctx.position_side.ok_or(Refusal::NoPositionToReduce)?;
+        if request.side == position_side {
+            return Err(Refusal::WouldNotReduce {
+                order_side: request.side,
+                position_side,
+            });
+        }
+        return Ok(Approved(request));
+    }
+    if !ctx.trading_state.allows_entries() {
+        return Err(Refusal::TradingState(ctx.trading_state));
+    }
+    if !ctx.armed {
+        return Err(Refusal::Disarmed);
+    }
+    if ctx.entries_paused {
+        return Err(Refusal::EntriesPaused);
+    }
+    if let Some(until_ms) = ctx.cooldown_until_ms.filter(|&until| ctx.now_ms < until) {
+        return Err(Refusal::Cooldown {
+            until_ms,
+            until: format!("{} UTC", format_utc(until_ms)),
+        });
+    }
+    if let Some(side) = ctx.position_side {
+        return Err(Refusal::AlreadyInPosition { side });
+    }
+    // usize → u64 is lossless on every platform Rust supports.
+    if ctx.open_positions as u64 >= u64::from(ctx.max_open_positions) {
+        return Err(Refusal::MaxOpenPositions {
+            open: ctx.open_positions,
+            max: ctx.max_open_positions,
+        });
+    }
     Ok(Approved(request))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ClientOrderId, Leg, OrderKind, Symbol};
+
+    const NOW: i64 = 1_709_210_096_000;
+
+    /// Everything allows an entry.
+    fn open() -> GatewayContext {
+        GatewayContext {
+            now_ms: NOW,
+            trading_state: TradingState::Active,
+            armed: true,
+            entries_paused: false,
+            cooldown_until_ms: None,
+            open_positions: 0,
+            max_open_positions: 2,
+            position_side: None,
+        }
+    }
+
+    fn order(leg: Leg, side: Side) -> OrderRequest {
+        OrderRequest {
+            id: ClientOrderId("c-1".to_string()),
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            side,
+            kind: OrderKind::Market,
+            qty: "0.01".parse().unwrap(),
+            leg,
+            decision_id: None,
+        }
+    }
+
+    fn entry(ctx: &GatewayContext) -> Result<Approved, Refusal> {
+        check(ctx, order(Leg::Entry, Side::Buy))
+    }
+
+    #[test]
+    fn an_entry_passes_when_everything_allows_it() {
+        let req = order(Leg::Entry, Side::Buy);
+        let ok = check(&open(), req.clone()).unwrap();
+        assert_eq!(ok.request(), &req);
+        assert_eq!(ok.into_request(), req);
+    }
+
+    #[test]
+    fn entries_need_an_active_trading_state() {
+        for state in [TradingState::Reducing, TradingState::Halted] {
+            let ctx = GatewayContext {
+                trading_state: state,
+                ..open()
+            };
+            assert_eq!(entry(&ctx), Err(Refusal::TradingState(state)));
+        }
+    }
+
+    #[test]
+    fn entries_need_arming_and_no_pause() {
+        let ctx = GatewayContext {
+            armed: false,
+            ..open()
+        };
+        assert_eq!(entry(&ctx), Err(Refusal::Disarmed));
+        let ctx = GatewayContext {
+            entries_paused: true,
+            ..open()
+        };
+        assert_eq!(entry(&ctx), Err(Refusal::EntriesPaused));
+    }
+
+    #[test]
+    fn entries_wait_out_the_cooldown() {
+        let until = NOW + 1000;
+        let ctx = GatewayContext {
+            cooldown_until_ms: Some(until),
+            ..open()
+        };
+        let e = entry(&ctx).unwrap_err();
+        assert_eq!(
+            e,
+            Refusal::Cooldown {
+                until_ms: until,
+                until: "2024-02-29 12:34:57 UTC".to_string()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "cooldown after consecutive losses until 2024-02-29 12:34:57 UTC"
+        );
+        let over = GatewayContext {
+            now_ms: until,
+            ..ctx
+        };
+        assert!(entry(&over).is_ok());
+    }
+
+    #[test]
+    fn one_position_per_symbol_and_at_most_max_in_all() {
+        let ctx = GatewayContext {
+            position_side: Some(Side::Sell),
+            open_positions: 1,
+            ..open()
+        };
+        assert_eq!(
+            entry(&ctx),
+            Err(Refusal::AlreadyInPosition { side: Side::Sell })
+        );
+        let ctx = GatewayContext {
+            open_positions: 2,
+            ..open()
+        };
+        assert_eq!(
+            entry(&ctx),
+            Err(Refusal::MaxOpenPositions { open: 2, max: 2 })
+        );
+        let ctx = GatewayContext {
+            open_positions: 1,
+            ..open()
+        };
+        assert!(entry(&ctx).is_ok());
+    }
+
+    #[test]
+    fn entry_checks_come_in_their_order() {
+        let mut ctx = GatewayContext {
+            now_ms: NOW,
+            trading_state: TradingState::Halted,
+            armed: false,
+            entries_paused: true,
+            cooldown_until_ms: Some(NOW + 1),
+            open_positions: 5,
+            max_open_positions: 2,
+            position_side: Some(Side::Buy),
+        };
+        let first = |ctx: &GatewayContext| entry(ctx).unwrap_err();
+        assert_eq!(first(&ctx), Refusal::TradingState(TradingState::Halted));
+        ctx.trading_state = TradingState::Active;
+        assert_eq!(first(&ctx), Refusal::Disarmed);
+        ctx.armed = true;
+        assert_eq!(first(&ctx), Refusal::EntriesPaused);
+        ctx.entries_paused = false;
+        assert!(matches!(first(&ctx), Refusal::Cooldown { .. }));
+        ctx.cooldown_until_ms = None;
+        assert_eq!(first(&ctx), Refusal::AlreadyInPosition { side: Side::Buy });
+        ctx.position_side = None;
+        assert!(matches!(first(&ctx), Refusal::MaxOpenPositions { .. }));
+    }
+
+    #[test]
+    fn reductions_pass_in_every_state_when_they_reduce() {
+        for state in [
+            TradingState::Active,
+            TradingState::Reducing,
+            TradingState::Halted,
+        ] {
+            for leg in [Leg::Stop, Leg::TakeProfit, Leg::Exit] {
+                let ctx = GatewayContext {
+                    trading_state: state,
+                    armed: false,
+                    entries_paused: true,
+                    cooldown_until_ms: Some(NOW + 1),
+                    open_positions: 9,
+                    position_side: Some(Side::Buy),
+                    ..open()
+                };
+                assert!(
+                    check(&ctx, order(leg, Side::Sell)).is_ok(),
+                    "{state} {leg:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn reductions_need_a_position_and_the_opposite_side() {
+        assert_eq!(
+            check(&open(), order(Leg::Exit, Side::Sell)),
+            Err(Refusal::NoPositionToReduce)
+        );
+        let ctx = GatewayContext {
+            position_side: Some(Side::Sell),
+            ..open()
+        };
+        assert_eq!(
+            check(&ctx, order(Leg::Stop, Side::Sell)),
+            Err(Refusal::WouldNotReduce {
+                order_side: Side::Sell,
+                position_side: Side::Sell
+            })
+        );
+        assert!(check(&ctx, order(Leg::Stop, Side::Buy)).is_ok());
+    }
 }

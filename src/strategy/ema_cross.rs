@@ -1,20 +1,46 @@
-//! TODO(helper)
+//! The textbook EMA crossover: enters on the candle where the fast EMA crosses
+//! the slow one. Simple on purpose, as a baseline to compare the main strategy with.
+
 use crate::config::StrategyConfig;
-use crate::domain::{Candle, Symbol};
+use crate::domain::{Candle, Side, Symbol};
 use crate::indicators::{IndicatorParams, IndicatorValues};
 
-use super::{Proposal, Strategy};
+use super::levels::{atr_levels, ema_index, num};
+use super::{Proposal, Reason, Strategy};
 
 pub struct EmaCross {
-    _private: (),
+    /// Indices of the fast and slow EMAs in `IndicatorValues::ema`.
+    fast: usize,
+    slow: usize,
+    fast_period: usize,
+    slow_period: usize,
+    stop_atr_mult: f64,
+    take_profit_atr_mult: f64,
+    /// (fast, slow) after the previous closed candle: a cross needs both sides of it.
+    prev: Option<(f64, f64)>,
 }
 
 impl EmaCross {
     pub const NAME: &'static str = "ema_cross";
 
     pub fn new(config: &StrategyConfig, indicators: &IndicatorParams) -> Result<Self, String> {
-        let _ = (config, indicators);
-        Ok(EmaCross { _private: () })
+        Ok(EmaCross {
+            fast: ema_index(
+                &indicators.ema_periods,
+                config.ema_fast,
+                "strategy.ema_fast",
+            )?,
+            slow: ema_index(
+                &indicators.ema_periods,
+                config.ema_slow,
+                "strategy.ema_slow",
+            )?,
+            fast_period: config.ema_fast,
+            slow_period: config.ema_slow,
+            stop_atr_mult: config.stop_atr_mult,
+            take_profit_atr_mult: config.take_profit_atr_mult,
+            prev: None,
+        })
     }
 }
 
@@ -29,7 +55,69 @@ impl Strategy for EmaCross {
         candle: &Candle,
         values: &IndicatorValues,
     ) -> Option<Proposal> {
-        let _ = (symbol, candle, values);
-        None
+        // A forming candle would overwrite the previous closed values.
+        if !candle.closed {
+            return None;
+        }
+        let now = values.ema[self.fast].zip(values.ema[self.slow]);
+        let prev = std::mem::replace(&mut self.prev, now);
+        let ((fast, slow), (prev_fast, prev_slow)) = now.zip(prev)?;
+        let side = if prev_fast <= prev_slow && fast > slow {
+            Side::Buy
+        } else if prev_fast >= prev_slow && fast < slow {
+            Side::Sell
+        } else {
+            return None;
+        };
+        let atr = values.atr?;
+        let entry = candle.close.value();
+        let (stop, take_profit) = atr_levels(
+            side,
+            entry,
+            atr,
+            self.stop_atr_mult,
+            self.take_profit_atr_mult,
+        )?;
+
+        let (f, s) = (self.fast_period, self.slow_period);
+        let (direction, was) = match side {
+            Side::Buy => ("above", "≤"),
+            Side::Sell => ("below", "≥"),
+        };
+        let cross = format!(
+            "EMA{f} {} crossed {direction} EMA{s} {} (previous candle {} {was} {})",
+            num(fast),
+            num(slow),
+            num(prev_fast),
+            num(prev_slow)
+        );
+        let atr_detail = format!(
+            "ATR {}: stop {}×ATR, take-profit {}×ATR",
+            num(atr),
+            self.stop_atr_mult,
+            self.take_profit_atr_mult
+        );
+        Some(Proposal {
+            symbol: symbol.clone(),
+            side,
+            candle_open_ms: candle.open_time_ms,
+            entry,
+            stop,
+            take_profit,
+            atr,
+            strategy: Self::NAME.to_string(),
+            reasons: vec![
+                Reason {
+                    check: "cross".to_string(),
+                    passed: true,
+                    detail: cross,
+                },
+                Reason {
+                    check: "atr".to_string(),
+                    passed: true,
+                    detail: atr_detail,
+                },
+            ],
+        })
     }
 }

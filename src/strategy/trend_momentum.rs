@@ -1,20 +1,43 @@
-//! TODO(helper)
+//! Trend + momentum + strength + volatility: enters with an established trend
+//! when momentum is building, the trend is strong, and the market moves enough
+//! to pay for the trade but not so much that the stop is noise.
+
 use crate::config::StrategyConfig;
-use crate::domain::{Candle, Symbol};
+use crate::domain::{Candle, Side, Symbol};
 use crate::indicators::{IndicatorParams, IndicatorValues};
 
-use super::{Proposal, Strategy};
+use super::levels::{atr_levels, ema_index, num};
+use super::{Proposal, Reason, Strategy};
 
 pub struct TrendMomentumVolatility {
-    _private: (),
+    config: StrategyConfig,
+    /// Indices of the fast and slow EMAs in `IndicatorValues::ema`.
+    fast: usize,
+    slow: usize,
+    /// The RSI after the previous closed candle: "rising" compares against it.
+    prev_rsi: Option<f64>,
 }
 
 impl TrendMomentumVolatility {
     pub const NAME: &'static str = "trend_momentum_volatility";
 
     pub fn new(config: &StrategyConfig, indicators: &IndicatorParams) -> Result<Self, String> {
-        let _ = (config, indicators);
-        Ok(TrendMomentumVolatility { _private: () })
+        let fast = ema_index(
+            &indicators.ema_periods,
+            config.ema_fast,
+            "strategy.ema_fast",
+        )?;
+        let slow = ema_index(
+            &indicators.ema_periods,
+            config.ema_slow,
+            "strategy.ema_slow",
+        )?;
+        Ok(TrendMomentumVolatility {
+            config: config.clone(),
+            fast,
+            slow,
+            prev_rsi: None,
+        })
     }
 }
 
@@ -29,7 +52,130 @@ impl Strategy for TrendMomentumVolatility {
         candle: &Candle,
         values: &IndicatorValues,
     ) -> Option<Proposal> {
-        let _ = (symbol, candle, values);
-        None
+        // A forming candle would count as a bar in the RSI memory.
+        if !candle.closed {
+            return None;
+        }
+        // Remembered on every closed candle, whether or not anything is proposed.
+        let prev_rsi = std::mem::replace(&mut self.prev_rsi, values.rsi);
+        let (
+            Some(fast),
+            Some(slow),
+            Some(rsi),
+            Some(prev_rsi),
+            Some(atr),
+            Some(adx),
+            Some(plus_di),
+            Some(minus_di),
+        ) = (
+            values.ema[self.fast],
+            values.ema[self.slow],
+            values.rsi,
+            prev_rsi,
+            values.atr,
+            values.adx,
+            values.plus_di,
+            values.minus_di,
+        )
+        else {
+            return None;
+        };
+        let c = &self.config;
+        let close = candle.close.to_f64();
+
+        // Every comparison below is false for NaN, so a NaN never proposes.
+        let side = if fast > slow && close > fast {
+            Side::Buy
+        } else if fast < slow && close < fast {
+            Side::Sell
+        } else {
+            return None;
+        };
+        let momentum = match side {
+            Side::Buy => c.rsi_long_min <= rsi && rsi <= c.rsi_long_max && rsi > prev_rsi,
+            Side::Sell => c.rsi_short_min <= rsi && rsi <= c.rsi_short_max && rsi < prev_rsi,
+        };
+        if !momentum {
+            return None;
+        }
+        let (strong_di, weak_di) = match side {
+            Side::Buy => (plus_di, minus_di),
+            Side::Sell => (minus_di, plus_di),
+        };
+        if !(adx >= c.adx_min && strong_di > weak_di) {
+            return None;
+        }
+        let atr_pct = atr / close;
+        if !(c.atr_pct_min <= atr_pct && atr_pct <= c.atr_pct_max) {
+            return None;
+        }
+        let entry = candle.close.value();
+        let (stop, take_profit) =
+            atr_levels(side, entry, atr, c.stop_atr_mult, c.take_profit_atr_mult)?;
+
+        // Everything held: only now are the strings built.
+        let (fast_n, slow_n) = (c.ema_fast, c.ema_slow);
+        let passed = |check: &str, detail: String| Reason {
+            check: check.to_string(),
+            passed: true,
+            detail,
+        };
+        let trend = match side {
+            Side::Buy => format!(
+                "EMA{fast_n} {} > EMA{slow_n} {}, close {} above EMA{fast_n}",
+                num(fast),
+                num(slow),
+                candle.close
+            ),
+            Side::Sell => format!(
+                "EMA{fast_n} {} < EMA{slow_n} {}, close {} below EMA{fast_n}",
+                num(fast),
+                num(slow),
+                candle.close
+            ),
+        };
+        let momentum = match side {
+            Side::Buy => format!(
+                "RSI {rsi:.2} in [{}, {}] and rising from {prev_rsi:.2}",
+                c.rsi_long_min, c.rsi_long_max
+            ),
+            Side::Sell => format!(
+                "RSI {rsi:.2} in [{}, {}] and falling from {prev_rsi:.2}",
+                c.rsi_short_min, c.rsi_short_max
+            ),
+        };
+        let strength = match side {
+            Side::Buy => format!(
+                "ADX {adx:.2} ≥ {}, +DI {plus_di:.2} > −DI {minus_di:.2}",
+                c.adx_min
+            ),
+            Side::Sell => format!(
+                "ADX {adx:.2} ≥ {}, −DI {minus_di:.2} > +DI {plus_di:.2}",
+                c.adx_min
+            ),
+        };
+        let volatility = format!(
+            "ATR {} is {:.3}% of close, within [{}%, {}%]",
+            num(atr),
+            atr_pct * 100.0,
+            num(c.atr_pct_min * 100.0),
+            num(c.atr_pct_max * 100.0)
+        );
+        Some(Proposal {
+            symbol: symbol.clone(),
+            side,
+            candle_open_ms: candle.open_time_ms,
+            entry,
+            stop,
+            take_profit,
+            atr,
+            strategy: Self::NAME.to_string(),
+            reasons: vec![
+                passed("trend", trend),
+                passed("momentum", momentum),
+                passed("strength", strength),
+                passed("volatility", volatility),
+            ],
+        })
     }
 }

@@ -2,5 +2,36 @@
 //! runner's side of the engine: the core never awaits.
 
 mod demo;
+mod replay;
 
 pub use demo::DemoFeed;
+pub use replay::{ReplayFeed, Speed};
+
+use super::Event;
+
+/// Where candles come from. Each event comes with its time: the wall clock
+/// for the demo, the candle's close for a replay.
+pub enum Feed {
+    Demo(DemoFeed, fn() -> i64),
+    Replay(ReplayFeed),
+}
+
+impl Feed {
+    /// None when a replay has run out.
+    pub async fn next(&mut self) -> Option<(i64, Event)> {
+        match self {
+            Feed::Demo(feed, clock) => {
+                let e = feed.next().await;
+                Some((clock(), e))
+            }
+            Feed::Replay(feed) => feed.next().await,
+        }
+    }
+
+    pub fn source(&self) -> &'static str {
+        match self {
+            Feed::Demo(..) => "demo",
+            Feed::Replay(_) => "replay",
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! What the exchange reports: acceptance, rejection, fills, cancels, funding.
+//! After an entry fills, its stop and take-profit are sent at once.
+
+use crate::domain::{
+    ClientOrderId, Fill, Leg, OrderKind, OrderRequest, OrderState, Price, Side, Symbol,
+};
+use crate::exec::ExecReport;
+use crate::journal::{DecisionStatus, FundingRecord, OrderRecord, PositionRecord, Record};
+use crate::risk::{self, RiskEvent};
+
+use super::book::FillEffect;
+use super::core::Engine;
+use super::event::{Action, NoticeLevel};
+use super::latency::Stage;
+
+impl Engine {
+    pub(super) fn on_report(&mut self, report: ExecReport, out: &mut Vec<Action>) {
+        self.dirty = true;
+        out.push(Action::Publish);
+        match report {
+            ExecReport::Accepted { id, .. } => {
+                self.acknowledge(&id);
+                self.set_order_state(&id, OrderState::Open, out);
+            }
+            ExecReport::Rejected { id, reason, .. } => self.on_rejected(&id, reason, out),
+            ExecReport::Cancelled { id, .. } => {
+                self.set_order_state(&id, OrderState::Cancelled, out)
+            }
+            ExecReport::Filled(fill) => self.on_fill(fill, None, out),
+            ExecReport::Liquidated(fill) => {
+                self.notice(
+                    out,
+                    NoticeLevel::Error,
+                    format!("{}: position LIQUIDATED at {}", fill.symbol, fill.price),
+                );
+                self.on_fill(fill, Some("liquidation"), out);
+            }
+            ExecReport::Funding {
+                symbol,
+                rate,
+                amount,
+                at_ms,
+            } => {
+                self.book.wallet -= amount;
+                if let Some(open) = self.book.positions.get_mut(&symbol) {
+                    open.funding += amount;
+                }
+                out.push(Action::Journal(Record::Funding(FundingRecord {
+                    at_ms,
+                    symbol,
+                    rate,
+                    amount,
+                })));
+            }
+        }
+    }
+
+    fn acknowledge(&mut self, id: &ClientOrderId) {
+        if let Some(i) = self.awaiting_ack.iter().position(|(a, _)| a == id) {
+            let (_, sent_us) = self.awaiting_ack.swap_remove(i);
+            self.latency.record(Stage::Ack, (self.clock)() - sent_us);
+        }
+    }
+
+    fn set_order_state(&mut self, id: &ClientOrderId, state: OrderState, out: &mut Vec<Action>) {
+        if let Some(order) = self.book.set_state(id, state) {
+            out.push(Action::Journal(Record::Order(OrderRecord {
+                at_ms: self.now_ms,
+                request: order.request.clone(),
+                state: order.state.clone(),
+            })));
+        }
+    }
+
+    fn on_rejected(&mut self, id: &ClientOrderId, reason: String, out: &mut Vec<Action>) {
+        let Some(order) = self.book.orders.get(id) else {
+            self.notice(out, NoticeLevel::Warn, format!("{id}: rejected: {reason}"));
+            return;
+        };
+        if order.state.is_final() {
+            // The venue closed it already (e.g. its sibling stop filled first).
+            return;
+        }
+        if order.state == OrderState::PendingCancel {
+            // Cancelling an order the venue already closed: it is gone either way.
+            self.set_order_state(id, OrderState::Cancelled, out);
+            return;
+        }
+        let request = order.request.clone();
+        self.set_order_state(
+            id,
+            OrderState::Rejected {
+                reason: reason.clone(),
+            },
+            out,
+        );
+        self.notice(
+            out,
+            NoticeLevel::Error,
+            format!(
+                "{}: {:?} order {id} rejected: {reason}",
+                request.symbol, request.leg
+            ),
+        );
+        match request.leg {
+            Leg::Entry => self.set_decision_status(
+                request.decision_id.as_deref(),
+                DecisionStatus::Failed,
+                out,
+            ),
+            Leg::Stop => {
+                // Never leave a position without a stop: close it.
+                self.notice(
+                    out,
+                    NoticeLevel::Error,
+                    format!(
+                        "{}: no protective stop, closing the position",
+                        request.symbol
+                    ),
+                );
+                self.flatten_symbol(&request.symbol, "stop rejected", out);
+            }
+            Leg::TakeProfit | Leg::Exit => {}
+        }
+    }
+
+    fn on_fill(&mut self, fill: Fill, exit_reason: Option<&str>, out: &mut Vec<Action>) {
+        self.acknowledge(&fill.order_id);
+        let plan = self.book.orders.get_mut(&fill.order_id).and_then(|o| {
+            let remaining = o.request.qty.value() - fill.qty.value();
+            o.state = if remaining > rust_decimal::Decimal::ZERO {
+                OrderState::PartiallyFilled { filled: fill.qty }
+            } else {
+                OrderState::Filled
+            };
+            o.plan.take().map(|p| *p)
+        });
+        if let Some(order) = self.book.orders.get(&fill.order_id) {
+            out.push(Action::Journal(Record::Order(OrderRecord {
+                at_ms: fill.at_ms,
+                request: order.request.clone(),
+                state: order.state.clone(),
+            })));
+        }
+        if let (Some(reason), Some(open)) = (exit_reason, self.book.positions.get_mut(&fill.symbol))
+        {
+            open.exit_reason = Some(reason.to_string());
+        }
+        out.push(Action::Journal(Record::Fill(fill.clone())));
+        let reference = plan
+            .as_ref()
+            .filter(|_| !self.book.positions.contains_key(&fill.symbol))
+            .map(|p| p.position.entry_price);
+        match self.book.apply_fill(&fill, plan) {
+            FillEffect::Opened => {
+                if let Some(reference) = reference {
+                    self.anchor_levels(&fill, reference);
+                }
+                self.notice(
+                    out,
+                    NoticeLevel::Info,
+                    format!(
+                        "{}: {} {} filled at {}",
+                        fill.symbol, fill.side, fill.qty, fill.price
+                    ),
+                );
+                let decision = self
+                    .book
+                    .positions
+                    .get(&fill.symbol)
+                    .map(|p| p.decision_id.clone());
+                self.set_decision_status(decision.as_deref(), DecisionStatus::Filled, out);
+                self.protect(&fill.symbol, out);
+                self.journal_position(&fill.symbol, out);
+            }
+            FillEffect::Reduced => self.journal_position(&fill.symbol, out),
+            FillEffect::Closed(trade) => {
+                self.notice(
+                    out,
+                    if trade.pnl.is_sign_negative() {
+                        NoticeLevel::Warn
+                    } else {
+                        NoticeLevel::Info
+                    },
+                    format!(
+                        "{}: {} closed by {} at {}, PnL {} USDT",
+                        trade.symbol,
+                        trade.side,
+                        trade.exit_reason,
+                        trade.exit_price,
+                        trade.pnl.round_dp(2)
+                    ),
+                );
+                self.cancel_working(&fill.symbol, |leg| leg.is_reducing(), out);
+                self.journal_position(&fill.symbol, out);
+                if let Some(RiskEvent::CooldownStarted { losses, until_ms }) =
+                    self.risk.on_trade_closed(
+                        self.now_ms,
+                        trade.pnl,
+                        self.risk_config.cooldown_losses,
+                        self.risk_config.cooldown_hours,
+                    )
+                {
+                    self.stats.cooldowns += 1;
+                    self.notice(
+                        out,
+                        NoticeLevel::Warn,
+                        format!(
+                            "cooldown: {losses} losses in a row, no new entries until {}",
+                            crate::domain::time::format_utc(until_ms)
+                        ),
+                    );
+                }
+                out.push(Action::Journal(Record::Trade(trade.clone())));
+                self.trades.push(*trade);
+            }
+            FillEffect::Ignored => self.notice(
+                out,
+                NoticeLevel::Warn,
+                format!(
+                    "{}: fill {} matched no position",
+                    fill.symbol, fill.order_id
+                ),
+            ),
+        }
+        self.check_equity(out);
+    }
+
+    /// The stop and take-profit keep their ATR distances from the price the
+    /// entry actually got, not from the candle close it was planned at: the
+    /// size was computed for that distance, so the risk at the stop stays
+    /// within the fraction however the market order filled.
+    fn anchor_levels(&mut self, fill: &Fill, reference: Price) {
+        let Some(index) = self.symbols.iter().position(|s| s.symbol == fill.symbol) else {
+            return;
+        };
+        let instrument = &self.instruments[index];
+        let Some(open) = self.book.positions.get_mut(&fill.symbol) else {
+            return;
+        };
+        let shift = fill.price - reference;
+        let moved = |p: Price| Price::new(p.value() + shift).ok();
+        let (Some(stop), Some(tp)) = (moved(open.stop), moved(open.take_profit)) else {
+            return;
+        };
+        let (stop, tp) = match open.position.side {
+            Side::Buy => (
+                instrument.round_price_down(stop),
+                instrument.round_price_down(tp),
+            ),
+            Side::Sell => (
+                instrument.round_price_up(stop),
+                instrument.round_price_up(tp),
+            ),
+        };
+        let entry = fill.price;
+        let valid = match open.position.side {
+            Side::Buy => stop < entry && tp > entry && !stop.is_zero(),
+            Side::Sell => stop > entry && tp < entry && !tp.is_zero(),
+        };
+        if valid {
+            open.stop = stop;
+            open.take_profit = tp;
+        }
+    }
+
+    /// Sends the stop and the take-profit of a freshly opened position.
+    fn protect(&mut self, symbol: &Symbol, out: &mut Vec<Action>) {
+        let Some(open) = self.book.positions.get(symbol) else {
+            return;
+        };
+        let base = open
+            .decision_id
+            .rsplit('-')
+            .next()
+            .and_then(|t| t.parse::<i64>().ok())
+            .unwrap_or(self.now_ms);
+        let legs = [
+            (Leg::Stop, OrderKind::StopMarket { trigger: open.stop }),
+            (
+                Leg::TakeProfit,
+                OrderKind::TakeProfitMarket {
+                    trigger: open.take_profit,
+                },
+            ),
+        ];
+        let side = open.position.side.opposite();
+        let qty = open.position.qty;
+        let decision = open.decision_id.clone();
+        for (leg, kind) in legs {
+            let request = OrderRequest {
+                id: super::decide::order_id(symbol, base, leg),
+                symbol: symbol.clone(),
+                side,
+                kind,
+                qty,
+                leg,
+                decision_id: Some(decision.clone()),
+            };
+            self.submit_checked(request, out);
+        }
+    }
+
+    /// Passes a request through the gateway; sends it or reports the refusal.
+    pub(super) fn submit_checked(&mut self, request: OrderRequest, out: &mut Vec<Action>) {
+        match risk::check(&self.gateway_context(&request.symbol), request.clone()) {
+            Ok(approved) => {
+                self.track(request, None);
+                out.push(Action::Submit(approved));
+            }
+            Err(refusal) => self.notice(
+                out,
+                NoticeLevel::Error,
+                format!(
+                    "{}: {:?} order refused: {refusal}",
+                    request.symbol, request.leg
+                ),
+            ),
+        }
+    }
+
+    pub(super) fn set_decision_status(
+        &mut self,
+        decision_id: Option<&str>,
+        status: DecisionStatus,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(id) = decision_id else { return };
+        if let Some(record) = self.decisions.iter_mut().find(|d| d.id == id) {
+            record.status = status;
+            let record = record.clone();
+            out.push(Action::Journal(Record::Decision(Box::new(record))));
+        }
+    }
+
+    pub(super) fn journal_position(&self, symbol: &Symbol, out: &mut Vec<Action>) {
+        let open = self.book.positions.get(symbol);
+        out.push(Action::Journal(Record::Position(PositionRecord {
+            at_ms: self.now_ms,
+            symbol: symbol.clone(),
+            position: open.map(|o| o.position.clone()),
+            stop: open.map(|o| o.stop),
+            take_profit: open.map(|o| o.take_profit),
+        })));
+    }
+
+    /// Cancels the bot's live orders on `symbol` whose leg matches.
+    pub(super) fn cancel_working(
+        &mut self,
+        symbol: &Symbol,
+        which: impl Fn(Leg) -> bool,
+        out: &mut Vec<Action>,
+    ) {
+        let ids: Vec<ClientOrderId> = self
+            .book
+            .live_orders()
+            .filter(|o| {
+                o.request.symbol == *symbol
+                    && which(o.request.leg)
+                    && o.state != OrderState::PendingCancel
+            })
+            .map(|o| o.request.id.clone())
+            .collect();
+        for id in ids {
+            self.set_order_state(&id, OrderState::PendingCancel, out);
+            out.push(Action::Cancel(id));
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Putting a trading session together: the runner with its exchange and
+//! journal (restored from the last run), the headless loop, and the status
+//! and summary files it writes.
+
+mod build;
+mod headless;
+mod status;
+mod summary;
+
+pub use build::{build_runner, mono_clock, open_journal};
+pub use headless::{FeedChoice, HeadlessOptions, run_headless};
+pub use status::status_json;
+pub use summary::{metrics_json, summary_json};
+
+/// Writes through a temporary file and a rename, so a reader never sees half a file.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
