@@ -88,11 +88,12 @@ impl Drop for Tmux {
 
 /// A config with a fast demo market so the test sees candles move quickly,
 /// and no user config or credentials from the machine running the tests.
+/// Each run gets its own data dir, so the journals of parallel tests never meet.
 fn launch(extra_env: &str) -> String {
     let bin = env!("CARGO_BIN_EXE_cockpit");
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
     format!(
-        "env XDG_CONFIG_HOME=/nonexistent XDG_DATA_HOME=/tmp TERM=xterm-256color COCKPIT_DEMO_CANDLE_MS=400 COCKPIT_DEMO_TICKS_PER_CANDLE=4 {extra_env} {bin} --config {}; echo EXITED:$?; sleep 30",
+        "env XDG_CONFIG_HOME=/nonexistent XDG_DATA_HOME=/tmp COCKPIT_PATHS_DATA_DIR=$(mktemp -d) TERM=xterm-256color COCKPIT_DEMO_CANDLE_MS=400 COCKPIT_DEMO_TICKS_PER_CANDLE=4 {extra_env} {bin} --config {}; echo EXITED:$?; sleep 30",
         config.display()
     )
 }

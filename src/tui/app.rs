@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::config::Automation;
+use crate::domain::Mode;
 use crate::engine::{Command, Snapshot};
 
 pub struct App {
@@ -63,6 +65,33 @@ impl App {
                 self.zoom = (self.zoom * 2 / 3).max(MIN_ZOOM)
             }
             KeyCode::Char('-') => self.zoom = (self.zoom * 3 / 2).min(MAX_ZOOM),
+            KeyCode::Char('a') => {
+                return Some(if self.snapshot.armed {
+                    Command::Disarm
+                } else {
+                    Command::Arm
+                });
+            }
+            KeyCode::Char('s') => {
+                return Some(Command::SetAutomation(match self.snapshot.automation {
+                    Automation::Auto => Automation::Semi,
+                    Automation::Semi => Automation::Auto,
+                }));
+            }
+            // Live needs the typed confirmation of the cockpit issue; until then
+            // `m` moves between the two modes that cannot lose money.
+            KeyCode::Char('m') => {
+                return Some(Command::SetMode(match self.snapshot.mode {
+                    Mode::Shadow => Mode::Paper,
+                    _ => Mode::Shadow,
+                }));
+            }
+            KeyCode::Char('y') => {
+                return self.oldest_approval().map(Command::Approve);
+            }
+            KeyCode::Char('n') => {
+                return self.oldest_approval().map(Command::Reject);
+            }
             _ => {}
         }
         None
@@ -73,6 +102,10 @@ impl App {
         if self.selected >= self.snapshot.symbols.len() {
             self.selected = 0;
         }
+    }
+
+    fn oldest_approval(&self) -> Option<String> {
+        self.snapshot.approvals.first().map(|d| d.id.clone())
     }
 
     fn history_len(&self) -> usize {
@@ -89,6 +122,22 @@ mod tests {
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn operator_keys_become_engine_commands() {
+        let mut app = App::new(Arc::default(), 120);
+        assert_eq!(app.on_key(key(KeyCode::Char('a'))), Some(Command::Arm));
+        assert_eq!(
+            app.on_key(key(KeyCode::Char('m'))),
+            Some(Command::SetMode(Mode::Paper))
+        );
+        assert_eq!(
+            app.on_key(key(KeyCode::Char('s'))),
+            Some(Command::SetAutomation(Automation::Auto))
+        );
+        // Nothing queued: y and n have nothing to act on.
+        assert_eq!(app.on_key(key(KeyCode::Char('y'))), None);
     }
 
     #[test]

@@ -90,6 +90,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Span::raw("scroll  "),
             Span::styled("+/- ", theme::title()),
             Span::raw("zoom  "),
+            Span::styled("a ", theme::title()),
+            Span::raw("arm  "),
+            Span::styled("m ", theme::title()),
+            Span::raw("mode  "),
             Span::styled("q ", theme::title()),
             Span::raw("quit"),
         ]))
@@ -97,7 +101,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         hints,
     );
     if app.show_help {
-        let popup = centered(area, 56, 14);
+        let popup = centered(area, 56, 18);
         frame.render_widget(Clear, popup);
         frame.render_widget(
             Paragraph::new(help_lines())

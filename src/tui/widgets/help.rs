@@ -2,13 +2,17 @@ use ratatui::text::{Line, Span};
 
 use crate::tui::theme;
 
-const KEYS: [(&str, &str); 8] = [
+const KEYS: [(&str, &str); 12] = [
     ("?", "show / hide this help"),
     ("Esc", "close the help"),
     ("Tab / Shift-Tab", "next / previous symbol"),
     ("← / →", "scroll the chart back / forward"),
     ("End", "follow the newest candle"),
     ("+ / -", "zoom the chart in / out"),
+    ("a", "arm / disarm (disarmed: no new entries)"),
+    ("m", "mode: shadow <-> paper"),
+    ("s", "automation: auto <-> semi"),
+    ("y / n", "approve / reject the oldest proposal"),
     ("q", "quit (the terminal is restored)"),
     ("Ctrl-C", "quit"),
 ];
