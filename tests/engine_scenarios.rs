@@ -454,3 +454,88 @@ fn restore_brings_back_positions_and_risk_state() {
     assert!(snap.risk.entries_paused);
     assert!(snap.symbols[0].position.is_some());
 }
+
+#[test]
+fn an_approval_after_its_deadline_is_refused_even_before_the_timer() {
+    let mut w = world(Automation::Semi, true);
+    let d = decisions(&w.candle("1000"));
+    w.n += 1; // an hour later, no timer in between
+    let actions = w.command(Command::Approve(d[0].id.clone()));
+    assert!(submitted(&actions).is_empty(), "{actions:#?}");
+    assert!(
+        decisions(&actions)
+            .iter()
+            .any(|r| r.status == DecisionStatus::Expired)
+    );
+}
+
+#[test]
+fn an_entry_filled_in_two_parts_is_one_position_protected_in_full() {
+    let mut w = world(Automation::Auto, true);
+    let entry = submitted(&w.candle("1000")).remove(0);
+    let half = Qty::from_str("3.289").unwrap();
+    let part = OrderRequest {
+        qty: half,
+        ..entry.clone()
+    };
+    let actions = w.fill(&part, "1000.2");
+    let protective = submitted(&actions);
+    assert_eq!(protective.len(), 2);
+    assert!(
+        protective.iter().all(|o| o.qty == entry.qty),
+        "protect the whole order"
+    );
+    let actions = w.fill(&part, "1000.4");
+    assert!(submitted(&actions).is_empty(), "no second set of stops");
+    let snap = w.engine.snapshot();
+    let pos = &snap.symbols[0].position.as_ref().unwrap().position;
+    assert_eq!(pos.qty, entry.qty);
+    assert_eq!(pos.entry_price, "1000.3".parse().unwrap());
+    let t = trades(&w.fill(&protective[0], "985.2"));
+    assert_eq!(t[0].qty, entry.qty);
+}
+
+#[test]
+fn warming_up_with_a_restored_position_moves_neither_marks_nor_the_breaker() {
+    let mut w = world(Automation::Auto, true);
+    w.open_long();
+    let state = w.engine.state();
+    let mut fresh = world(Automation::Auto, true);
+    fresh.engine.restore(state);
+    fresh.engine.set_warming(true);
+    // Years-old history far below the entry: a real mark would trip the breaker.
+    let mut actions = Vec::new();
+    for i in 0..5 {
+        let c: Price = "500".parse().unwrap();
+        let candle = Candle::new(T0 - (10 - i) * HOUR, c, c, c, c, Qty::ZERO, true).unwrap();
+        actions.extend(fresh.engine.process(
+            T0 - (9 - i) * HOUR,
+            Event::Candle {
+                symbol: btc(),
+                candle,
+            },
+        ));
+    }
+    fresh.engine.set_warming(false);
+    assert!(submitted(&actions).is_empty(), "{actions:#?}");
+    assert_eq!(fresh.engine.snapshot().trading_state, TradingState::Active);
+    assert_eq!(
+        fresh.engine.snapshot().symbols[0]
+            .position
+            .as_ref()
+            .unwrap()
+            .mark,
+        "1000".parse().unwrap()
+    );
+}
+
+#[test]
+fn an_operator_halt_survives_the_next_utc_day() {
+    let mut w = world(Automation::Auto, true);
+    w.candle("999");
+    w.command(Command::FlattenAndHalt);
+    while w.now() < T0 + 26 * HOUR {
+        w.candle("999");
+    }
+    assert_eq!(w.engine.snapshot().trading_state, TradingState::Halted);
+}

@@ -22,6 +22,15 @@ fn cockpit(dir: &Path) -> Command {
     c
 }
 
+/// The first `rows` lines of the real file, written into `dir` (a test's temp dir).
+fn head_of_btc_1h(dir: &Path, rows: usize) -> PathBuf {
+    let head = dir.join("BTCUSDT-1h-head.csv");
+    let text = std::fs::read_to_string(btc_1h()).unwrap();
+    let first: Vec<&str> = text.lines().take(rows).collect();
+    std::fs::write(&head, first.join("\n") + "\n").unwrap();
+    head
+}
+
 fn dec(v: &Value) -> Decimal {
     Decimal::from_str(
         v.as_str()
@@ -185,10 +194,7 @@ fn a_replay_killed_with_sigkill_restarts_with_its_journal_and_risk_state() {
 
     // Restart on a file the journal has already seen entirely: everything is
     // warm-up, nothing is traded twice, and the risk state is what was saved.
-    let head = dir.path().join("BTCUSDT-1h-head.csv");
-    let text = std::fs::read_to_string(btc_1h()).unwrap();
-    let first: Vec<&str> = text.lines().take(400).collect();
-    std::fs::write(&head, first.join("\n") + "\n").unwrap();
+    let head = head_of_btc_1h(dir.path(), 400);
     let status = dir.path().join("status.json");
     let out = cockpit(dir.path())
         .args(["run", "--headless", "--speed", "max", "--mode", "paper"])
@@ -266,4 +272,37 @@ fn a_bad_replay_file_is_a_clear_error() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("/nonexistent/BTCUSDT.csv"), "{stderr}");
+}
+
+#[test]
+fn a_paced_replay_keeps_the_historical_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = head_of_btc_1h(dir.path(), 200);
+    let status = dir.path().join("status.json");
+    let out = cockpit(dir.path())
+        .args([
+            "run",
+            "--headless",
+            "--speed",
+            "2000000",
+            "--mode",
+            "paper",
+            "--arm",
+        ])
+        .arg(format!("--feed=replay:{}", head.display()))
+        .arg("--status-file")
+        .arg(&status)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: Value = serde_json::from_slice(&std::fs::read(&status).unwrap()).unwrap();
+    // 2019-09: the replay's own time, not today's.
+    let day = s["risk"]["day_start_ms"].as_i64().unwrap();
+    assert!(day < 1_600_000_000_000, "day_start_ms {day}");
+    assert!(s["at_ms"].as_i64().unwrap() < 1_600_000_000_000);
+    assert_eq!(s["bars"], 199, "200 lines: a header and 199 candles");
 }

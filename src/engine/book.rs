@@ -54,6 +54,8 @@ pub struct Book {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FillEffect {
     Opened,
+    /// A further part of the entry filled: averaged in.
+    Added,
     /// Part of the position closed; it is still open.
     Reduced,
     Closed(Box<TradeRecord>),
@@ -103,9 +105,6 @@ impl Book {
     pub fn apply_fill(&mut self, fill: &Fill, plan: Option<OpenPosition>) -> FillEffect {
         self.wallet -= fill.fee;
         if fill.leg == Leg::Entry {
-            let Some(mut plan) = plan else {
-                return FillEffect::Ignored;
-            };
             if let Some(open) = self.positions.get_mut(&fill.symbol) {
                 // A second fill of the same entry: average in.
                 let old = open.position.qty.value();
@@ -119,8 +118,11 @@ impl Book {
                 open.position.qty = open.position.qty + fill.qty;
                 open.entry_qty += add;
                 open.fees += fill.fee;
-                return FillEffect::Opened;
+                return FillEffect::Added;
             }
+            let Some(mut plan) = plan else {
+                return FillEffect::Ignored;
+            };
             plan.position = Position {
                 symbol: fill.symbol.clone(),
                 side: fill.side,

@@ -101,6 +101,8 @@ impl Engine {
     }
 
     fn approve(&mut self, id: &str, out: &mut Vec<Action>) -> Result<String, String> {
+        // A late approval must not beat the timer that would have expired it.
+        self.expire_approvals(out);
         let i = self
             .approvals
             .iter()
@@ -169,11 +171,13 @@ impl Engine {
         }
         open.exit_reason = Some(reason.to_string());
         let request = OrderRequest {
+            // Unique across restarts (the counter is journaled) and within
+            // Binance's 36 characters for symbols up to 20.
             id: ClientOrderId(format!(
-                "ck-{}-x{}-{}",
+                "ck-{}-x{}{}",
                 symbol,
-                super::decide::base36((self.now_ms / 1000).max(0) as u64),
-                self.exit_seq
+                super::decide::base36(self.now_ms.max(0) as u64),
+                super::decide::base36(self.exit_seq % 36)
             )),
             symbol: symbol.clone(),
             side: open.position.side.opposite(),

@@ -40,6 +40,8 @@ pub struct EngineState {
     /// The engine clock when saved: a replay resumes after it.
     #[serde(default)]
     pub clock_ms: i64,
+    #[serde(default)]
+    pub exit_seq: u64,
 }
 
 /// Running figures for summaries: O(1) memory however long the run.
@@ -216,6 +218,7 @@ impl Engine {
         self.risk = state.risk;
         self.book = state.book;
         self.now_ms = self.now_ms.max(state.clock_ms);
+        self.exit_seq = state.exit_seq;
     }
 
     pub fn state(&self) -> EngineState {
@@ -223,6 +226,7 @@ impl Engine {
             risk: self.risk.clone(),
             book: self.book.clone(),
             clock_ms: self.now_ms,
+            exit_seq: self.exit_seq,
         }
     }
 
@@ -314,13 +318,17 @@ impl Engine {
         };
         self.feed.last_update_ms = Some(at_ms);
         self.feed.state = FeedState::Connected;
-        self.book.marks.insert(symbol.clone(), candle.close);
+        // History that warms the indicators up says nothing about today's
+        // positions: it must not move their marks or the breaker.
+        if !self.warming {
+            self.book.marks.insert(symbol.clone(), candle.close);
+        }
         let open_time = candle.open_time_ms;
         let closed = candle.closed;
         let close_ms = open_time + self.interval.duration_ms();
         match self.symbols[index].on_candle(candle) {
             None => {
-                if self.book.positions.contains_key(&symbol) {
+                if !self.warming && self.book.positions.contains_key(&symbol) {
                     self.check_equity(out);
                 }
                 out.push(Action::Publish);
@@ -344,13 +352,12 @@ impl Engine {
         self.charts_stale[index] = true;
         self.bars += 1;
         let features_us = (self.clock)();
-        self.check_equity(out);
-        let equity = self.book.equity();
-        self.stats.observe(at_ms, equity);
         if self.warming {
             out.push(Action::Publish);
             return;
         }
+        self.check_equity(out);
+        self.stats.observe(at_ms, self.book.equity());
         self.latency.record(Stage::Arrival, at_ms - close_ms);
         self.latency
             .record(Stage::Features, features_us - received_us);

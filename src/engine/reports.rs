@@ -126,14 +126,21 @@ impl Engine {
 
     fn on_fill(&mut self, fill: Fill, exit_reason: Option<&str>, out: &mut Vec<Action>) {
         self.acknowledge(&fill.order_id);
+        let mut ordered_qty = fill.qty;
         let plan = self.book.orders.get_mut(&fill.order_id).and_then(|o| {
-            let remaining = o.request.qty.value() - fill.qty.value();
-            o.state = if remaining > rust_decimal::Decimal::ZERO {
-                OrderState::PartiallyFilled { filled: fill.qty }
+            let before = match &o.state {
+                OrderState::PartiallyFilled { filled } => *filled,
+                _ => crate::domain::Qty::ZERO,
+            };
+            let filled = before + fill.qty;
+            ordered_qty = o.request.qty;
+            o.state = if filled.value() < o.request.qty.value() {
+                OrderState::PartiallyFilled { filled }
             } else {
                 OrderState::Filled
             };
-            o.plan.take().map(|p| *p)
+            // Kept until the order is done: later parts average into the position.
+            o.plan.as_deref().cloned()
         });
         if let Some(order) = self.book.orders.get(&fill.order_id) {
             out.push(Action::Journal(Record::Order(OrderRecord {
@@ -170,10 +177,12 @@ impl Engine {
                     .get(&fill.symbol)
                     .map(|p| p.decision_id.clone());
                 self.set_decision_status(decision.as_deref(), DecisionStatus::Filled, out);
-                self.protect(&fill.symbol, out);
+                if reference.is_some() {
+                    self.protect(&fill.symbol, ordered_qty, out);
+                }
                 self.journal_position(&fill.symbol, out);
             }
-            FillEffect::Reduced => self.journal_position(&fill.symbol, out),
+            FillEffect::Added | FillEffect::Reduced => self.journal_position(&fill.symbol, out),
             FillEffect::Closed(trade) => {
                 self.notice(
                     out,
@@ -264,8 +273,10 @@ impl Engine {
         }
     }
 
-    /// Sends the stop and the take-profit of a freshly opened position.
-    fn protect(&mut self, symbol: &Symbol, out: &mut Vec<Action>) {
+    /// Sends the stop and the take-profit of a freshly opened position, for
+    /// the whole ordered quantity: later parts of a partly filled entry are
+    /// covered from the start (the venue closes the whole position anyway).
+    fn protect(&mut self, symbol: &Symbol, qty: crate::domain::Qty, out: &mut Vec<Action>) {
         let Some(open) = self.book.positions.get(symbol) else {
             return;
         };
@@ -285,7 +296,6 @@ impl Engine {
             ),
         ];
         let side = open.position.side.opposite();
-        let qty = open.position.qty;
         let decision = open.decision_id.clone();
         for (leg, kind) in legs {
             let request = OrderRequest {

@@ -58,8 +58,12 @@ impl Runner {
         self.engine.set_warming(true);
         for (at, event) in events {
             for action in self.engine.process(at, event) {
-                if let Action::Notice(n) = action {
-                    log_notice(&n);
+                match action {
+                    Action::Notice(n) => log_notice(&n),
+                    Action::Submit(_) | Action::Cancel(_) => {
+                        log::error!(target: "engine", "an order during warm-up was dropped: {action:?}")
+                    }
+                    _ => {}
                 }
             }
         }
@@ -181,7 +185,13 @@ pub async fn run_engine(
     let mut unpublished = false;
     // A replay's clock is its candles; timers and commands happen at its "now".
     let replay = matches!(feed, Feed::Replay(_));
-    let mut last_at = now_ms();
+    // A replay's "now" starts where the engine is (0 or the restored clock),
+    // never at the wall clock, or history would run with today's date.
+    let mut last_at = if replay {
+        runner.engine.now_ms()
+    } else {
+        now_ms()
+    };
     loop {
         let (at, event) = tokio::select! {
             biased;

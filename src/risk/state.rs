@@ -20,6 +20,9 @@ pub struct RiskState {
     pub breaker_tripped_at_ms: Option<i64>,
     pub consecutive_losses: u32,
     pub cooldown_until_ms: Option<i64>,
+    /// The trading state the breaker interrupted, restored when it is released.
+    #[serde(default)]
+    pub state_before_breaker: Option<TradingState>,
 }
 
 /// What changed in the risk state, for the engine to act on and announce.
@@ -47,6 +50,7 @@ impl RiskState {
             breaker_tripped_at_ms: None,
             consecutive_losses: 0,
             cooldown_until_ms: None,
+            state_before_breaker: None,
         }
     }
 
@@ -67,7 +71,11 @@ impl RiskState {
             self.day_start_equity = equity;
             let breaker_released = self.breaker_tripped_at_ms.take().is_some();
             if breaker_released {
-                self.trading_state = TradingState::Active;
+                // Back to what the operator had set (Active or Reducing), not simply Active.
+                self.trading_state = self
+                    .state_before_breaker
+                    .take()
+                    .unwrap_or(TradingState::Active);
             }
             // The day's first observation is its reference: no drop to trip on.
             return Some(RiskEvent::NewDay {
@@ -75,7 +83,9 @@ impl RiskState {
                 breaker_released,
             });
         }
-        if self.breaker_tripped_at_ms.is_some() {
+        // Already halted (by the breaker or the operator): nothing more to stop,
+        // and the operator's halt must not be lifted by the next day's release.
+        if self.breaker_tripped_at_ms.is_some() || self.trading_state == TradingState::Halted {
             return None;
         }
         // Only an absurd equity overflows; then there is no threshold to cross.
@@ -85,6 +95,7 @@ impl RiskState {
         if equity > floor {
             return None;
         }
+        self.state_before_breaker = Some(self.trading_state);
         self.trading_state = TradingState::Halted;
         self.breaker_tripped_at_ms = Some(now_ms);
         let drop = self
@@ -133,6 +144,7 @@ impl RiskState {
         self.trading_state = TradingState::Active;
         self.entries_paused = false;
         self.breaker_tripped_at_ms = None;
+        self.state_before_breaker = None;
         self.day_start_equity = equity;
     }
 }
@@ -178,6 +190,22 @@ mod tests {
         // Tripped once: lower equity the same day says nothing more.
         assert_eq!(s.on_equity(NOON + 3, d("9000"), d(LIMIT)), None);
         assert_eq!(s.breaker_tripped_at_ms, Some(NOON + 2));
+    }
+
+    #[test]
+    fn the_release_restores_reducing_and_never_lifts_an_operator_halt() {
+        let mut s = RiskState::new(NOON, d("10000"));
+        s.trading_state = TradingState::Reducing;
+        s.on_equity(NOON, d("9500"), d(LIMIT));
+        assert_eq!(s.trading_state, TradingState::Halted);
+        s.on_equity(NOON + DAY_MS, d("9500"), d(LIMIT));
+        assert_eq!(s.trading_state, TradingState::Reducing);
+
+        let mut s = RiskState::new(NOON, d("10000"));
+        s.trading_state = TradingState::Halted;
+        assert_eq!(s.on_equity(NOON, d("9000"), d(LIMIT)), None);
+        s.on_equity(NOON + DAY_MS, d("9000"), d(LIMIT));
+        assert_eq!(s.trading_state, TradingState::Halted);
     }
 
     #[test]
