@@ -355,6 +355,7 @@ fn run_cockpit(loaded: Loaded) -> anyhow::Result<()> {
         EngineChannels {
             commands: command_rx,
             snapshots: snapshot_tx,
+            notices: None,
         },
         now_ms,
     ));

@@ -306,3 +306,77 @@ fn a_paced_replay_keeps_the_historical_clock() {
     assert!(s["at_ms"].as_i64().unwrap() < 1_600_000_000_000);
     assert_eq!(s["bars"], 199, "200 lines: a header and 199 candles");
 }
+
+#[test]
+fn the_journal_exports_what_a_replay_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.sqlite");
+    let head = head_of_btc_1h(dir.path(), 3000);
+    let summary = dir.path().join("summary.json");
+    let out = cockpit(dir.path())
+        .args(["run", "--headless", "--mode", "paper", "--arm"])
+        .arg(format!("--feed=replay:{}", head.display()))
+        .arg("--journal")
+        .arg(&journal)
+        .arg("--summary-json")
+        .arg(&summary)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    let trades = s["trades"].as_array().unwrap().len();
+    assert!(trades > 0);
+
+    let export = |table: &str, format: &str| {
+        cockpit(dir.path())
+            .args(["journal", "export", "--table", table, "--format", format])
+            .arg("--journal")
+            .arg(&journal)
+            .output()
+            .unwrap()
+    };
+    let out = export("trades", "jsonl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), trades);
+    assert_eq!(lines[0]["entry_price"], s["trades"][0]["entry_price"]);
+
+    let out = export("decisions", "csv");
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.starts_with("seq,at_ms,"), "{header}");
+    assert!(
+        header.contains("status") && header.contains("proposal"),
+        "{header}"
+    );
+    assert!(
+        csv.lines().count() > trades,
+        "every decision, traded or not"
+    );
+
+    let out = export("nonsense", "csv");
+    assert_eq!(out.status.code(), Some(2));
+    let missing = cockpit(dir.path())
+        .args(["journal", "export", "--table", "fills", "--journal"])
+        .arg(dir.path().join("typo.sqlite"))
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("typo.sqlite"));
+    assert!(
+        !dir.path().join("typo.sqlite").exists(),
+        "a typo creates nothing"
+    );
+}

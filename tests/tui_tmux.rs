@@ -131,6 +131,16 @@ fn cockpit_opens_on_the_demo_market_candles_move_help_shows_and_q_restores_the_t
         !s.contains("next / previous symbol")
     });
 
+    // Operator commands go through the engine and come back in the header.
+    t.keys(&["a"]);
+    t.wait_for("the engine to arm", |s| {
+        s.lines().next().unwrap_or_default().contains("│ ARMED")
+    });
+    t.keys(&["m"]);
+    t.wait_for("paper mode", |s| {
+        s.lines().next().unwrap_or_default().contains("PAPER")
+    });
+
     t.keys(&["q"]);
     let after = t.wait_for("the process to exit", |s| s.contains("EXITED:"));
     assert!(after.contains("EXITED:0"), "{after}");

@@ -163,6 +163,9 @@ fn log_notice(n: &Notice) {
 pub struct EngineChannels {
     pub commands: mpsc::Receiver<Command>,
     pub snapshots: watch::Sender<Arc<Snapshot>>,
+    /// Fills, rejections and alerts as they happen (they also go to the log).
+    /// Lossy when the receiver falls behind: the engine never waits for it.
+    pub notices: Option<mpsc::Sender<Notice>>,
 }
 
 /// Runs until a `Shutdown` command, until every command sender is gone, or
@@ -176,6 +179,7 @@ pub async fn run_engine(
     now_ms: impl Fn() -> i64,
 ) -> Runner {
     runner.warm(warm_up);
+    runner.keep_notices = channels.notices.is_some();
     channels
         .snapshots
         .send_replace(Arc::new(runner.engine.snapshot()));
@@ -210,6 +214,11 @@ pub async fn run_engine(
         last_at = at;
         let is_timer = matches!(event, Event::Timer);
         let outcome = runner.step(at, event);
+        if let Some(tx) = &channels.notices {
+            for n in runner.notices.drain(..) {
+                let _ = tx.try_send(n);
+            }
+        }
         if outcome.stop {
             break;
         }

@@ -104,6 +104,7 @@ pub fn run_headless(
         EngineChannels {
             commands: command_rx,
             snapshots: snapshot_tx,
+            notices: None,
         },
         now_ms,
     ));

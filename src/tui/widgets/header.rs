@@ -1,4 +1,4 @@
-//! The one-line header: symbol, interval, mode, armed, state, feed, clock.
+//! The one-line header: symbol, interval, mode, armed, automation, state, feed, clock.
 
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
@@ -37,6 +37,11 @@ pub fn header_line(app: &App) -> Line<'static> {
     } else {
         Span::styled("DISARMED", theme::dim())
     });
+    spans.push(sep());
+    spans.push(Span::raw(match s.automation {
+        crate::config::Automation::Auto => "AUTO",
+        crate::config::Automation::Semi => "SEMI",
+    }));
     spans.push(sep());
     spans.push(Span::raw(s.trading_state.to_string()));
     spans.push(sep());
