@@ -42,6 +42,10 @@ pub struct EngineState {
     pub clock_ms: i64,
     #[serde(default)]
     pub exit_seq: u64,
+    /// The feed it traded on ("demo", "replay", …): an account is only
+    /// restored into a run on the same kind of market.
+    #[serde(default)]
+    pub feed: String,
 }
 
 /// Running figures for summaries: O(1) memory however long the run.
@@ -227,6 +231,7 @@ impl Engine {
             book: self.book.clone(),
             clock_ms: self.now_ms,
             exit_seq: self.exit_seq,
+            feed: self.feed.source.to_string(),
         }
     }
 
@@ -251,6 +256,11 @@ impl Engine {
     /// The engine clock: the latest event time seen, ms.
     pub fn now_ms(&self) -> i64 {
         self.now_ms
+    }
+
+    /// The feed this engine runs on, as given to `new`.
+    pub fn feed_source(&self) -> &'static str {
+        self.feed.source
     }
 
     pub fn equity(&self) -> Decimal {

@@ -39,11 +39,22 @@ pub fn build_runner(
         .map_err(|e| anyhow::anyhow!("paper.funding_file: {e}"))?
     };
     let mut exchange = PaperExchange::new(&config.paper, funding);
-    if let Some(journal) = &journal {
-        if let Some(json) = journal.state("engine")? {
-            let state: EngineState = serde_json::from_str(&json).context(
-                "the journal's engine state cannot be read (written by another version?); move the journal aside to start fresh",
-            )?;
+    if let Some(journal) = &journal
+        && let Some(json) = journal.state("engine")?
+    {
+        let state: EngineState = serde_json::from_str(&json).context(
+            "the journal's engine state cannot be read (written by another version?); move the journal aside to start fresh",
+        )?;
+        if state.feed != feed_source {
+            // A demo account must never wake up in a replay (or, later, on the
+            // exchange), nor the other way round.
+            log::warn!(
+                target: "engine",
+                "the journal's account traded on the {} feed; this run uses {}: starting a fresh account (use another --journal to keep them apart)",
+                state.feed,
+                feed_source
+            );
+        } else {
             log::info!(
                 target: "engine",
                 "restored from the journal: {} position(s), wallet {} USDT, trading {}{}",
@@ -57,12 +68,12 @@ pub fn build_runner(
                     .unwrap_or_default()
             );
             engine.restore(state);
-        }
-        if let Some(json) = journal.state("paper")? {
-            let state: PaperState = serde_json::from_str(&json).context(
-                "the journal's paper exchange state cannot be read; move the journal aside to start fresh",
-            )?;
-            exchange.restore(state);
+            if let Some(json) = journal.state("paper")? {
+                let state: PaperState = serde_json::from_str(&json).context(
+                    "the journal's paper exchange state cannot be read; move the journal aside to start fresh",
+                )?;
+                exchange.restore(state);
+            }
         }
     }
     Ok(Runner::new(engine, exchange, journal))
