@@ -360,12 +360,12 @@ impl Engine {
             }
         }
         self.charts_stale[index] = true;
-        self.bars += 1;
         let features_us = (self.clock)();
         if self.warming {
             out.push(Action::Publish);
             return;
         }
+        self.bars += 1;
         self.check_equity(out);
         self.stats.observe(at_ms, self.book.equity());
         self.latency.record(Stage::Arrival, at_ms - close_ms);

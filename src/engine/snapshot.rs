@@ -41,7 +41,7 @@ pub struct Snapshot {
     pub tally: Tally,
     pub latency: Vec<StageStats>,
     pub open_orders: Vec<OrderView>,
-    /// Closed candles processed since start.
+    /// Closed candles traded on since start (warm-up history not counted).
     pub bars: u64,
     pub trades_closed: usize,
 }
