@@ -64,9 +64,10 @@ fn key(app: &mut App, code: KeyCode) {
 }
 
 #[test]
-fn wide_screen_shows_header_chart_indicators_and_log() {
+fn wide_screen_shows_every_panel_at_once() {
     let app = app_with_candles(&["BTCUSDT"], 400);
     let screen = render(&app, 120, 40);
+    println!("{screen}");
     let header = screen.lines().next().unwrap();
     for needle in [
         "BTCUSDT",
@@ -78,7 +79,17 @@ fn wide_screen_shows_header_chart_indicators_and_log() {
     ] {
         assert!(header.contains(needle), "header lacks {needle}: {header}");
     }
-    for title in ["Candles", "Indicators", "Log"] {
+    for title in [
+        "Candles",
+        "Indicators",
+        "Confluence",
+        "Positions",
+        "Latency",
+        "Drift",
+        "Kill Switch",
+        "Approvals",
+        "Log",
+    ] {
         assert!(screen.contains(title), "no {title} panel:\n{screen}");
     }
     assert!(
@@ -102,14 +113,15 @@ fn wide_screen_shows_header_chart_indicators_and_log() {
 }
 
 #[test]
-fn compact_80x24_keeps_header_chart_and_panels_visible() {
+fn compact_80x24_keeps_header_chart_confluence_positions_and_kill_switch() {
     let app = app_with_candles(&["BTCUSDT"], 300);
     let screen = render(&app, 80, 24);
+    println!("{screen}");
     assert!(
         screen.lines().next().unwrap().contains("SHADOW"),
         "{screen}"
     );
-    for title in ["Candles", "Indicators", "Log"] {
+    for title in ["Candles", "Confluence", "Positions", "Kill Switch"] {
         assert!(screen.contains(title), "no {title} panel:\n{screen}");
     }
     assert!(screen.lines().last().unwrap().contains("help"), "{screen}");

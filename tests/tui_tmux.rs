@@ -140,6 +140,14 @@ fn cockpit_opens_on_the_demo_market_candles_move_help_shows_and_q_restores_the_t
     t.wait_for("paper mode", |s| {
         s.lines().next().unwrap_or_default().contains("PAPER")
     });
+    // The kill-switch panel takes the keys; flatten asks first.
+    t.keys(&["K"]);
+    t.wait_for("the kill-switch keys", |s| s.contains("r reduce-only"));
+    t.keys(&["F"]);
+    t.wait_for("the flatten question", |s| s.contains("Flatten and halt?"));
+    t.keys(&["n"]);
+    t.keys(&["Escape"]);
+    t.wait_for("the panel to close", |s| !s.contains("r reduce-only"));
 
     t.keys(&["q"]);
     let after = t.wait_for("the process to exit", |s| s.contains("EXITED:"));
@@ -154,7 +162,7 @@ fn cockpit_opens_on_the_demo_market_candles_move_help_shows_and_q_restores_the_t
 fn compact_terminal_80x24_shows_every_panel() {
     let t = Tmux::start("compact", 80, 24, &launch(""));
     let s = t.wait_for("the compact screen", |s| {
-        s.contains("Candles") && s.contains("Indicators") && s.contains("Log")
+        s.contains("Candles") && s.contains("Positions") && s.contains("Kill Switch")
     });
     assert!(
         s.lines().next().unwrap_or_default().contains("SHADOW"),

@@ -7,6 +7,6 @@ mod theme;
 mod view;
 pub mod widgets;
 
-pub use app::App;
+pub use app::{App, Overlay};
 pub use event_loop::{Shutdown, run};
 pub use view::draw;

@@ -8,12 +8,17 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use tui_logger::TuiLoggerWidget;
 
 use super::App;
+use super::app::Overlay;
 use super::theme;
-use super::widgets::{CandleChart, header_line, help_lines, indicator_lines};
+use super::widgets::{
+    CandleChart, approval_lines, confluence_lines, drift_lines, header_line, help_lines,
+    indicator_lines, kill_switch_lines, latency_lines, position_lines,
+};
 
-/// Below this width the side column moves under the chart.
-const WIDE: u16 = 110;
-const SIDE_WIDTH: u16 = 40;
+/// At this size and above everything is on screen at once.
+const WIDE: u16 = 120;
+const TALL: u16 = 40;
+const SIDE_WIDTH: u16 = 42;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
@@ -24,20 +29,155 @@ pub fn draw(frame: &mut Frame, app: &App) {
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(header_line(app)), header);
+    let kill_open = matches!(app.overlay, Overlay::KillSwitch | Overlay::ConfirmFlatten);
 
-    let (chart, indicators, log) = if area.width >= WIDE {
-        let [chart, side] =
+    if area.width >= WIDE && area.height >= TALL {
+        let [left, side] =
             Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDE_WIDTH)]).areas(body);
-        let [ind, log] = Layout::vertical([Constraint::Length(13), Constraint::Min(0)]).areas(side);
-        (chart, ind, log)
+        let [chart, confluence, positions, log] = Layout::vertical([
+            Constraint::Min(8),
+            Constraint::Length(7),
+            Constraint::Length(7),
+            Constraint::Length(7),
+        ])
+        .areas(left);
+        let [indicators, approvals, kill, latency, drift] = Layout::vertical([
+            Constraint::Length(13),
+            Constraint::Min(3),
+            Constraint::Length(6),
+            Constraint::Length(9),
+            Constraint::Length(3),
+        ])
+        .areas(side);
+        draw_chart(frame, app, chart);
+        panel(frame, "Indicators", indicator_lines(app), indicators);
+        panel(frame, "Confluence", confluence_lines(app, 5), confluence);
+        panel(frame, "Positions", position_lines(app), positions);
+        panel(frame, "Approvals", approval_lines(app), approvals);
+        panel_styled(
+            frame,
+            "Kill Switch",
+            kill_switch_lines(app, kill_open),
+            kill,
+            kill_open,
+        );
+        panel(frame, "Latency", latency_lines(app), latency);
+        panel(frame, "Drift", drift_lines(app), drift);
+        draw_log(frame, log);
     } else {
+        // Compact: the chart, then what the operator must never lose sight of.
         let [chart, bottom] =
-            Layout::vertical([Constraint::Min(6), Constraint::Length(8)]).areas(body);
-        let [ind, log] =
-            Layout::horizontal([Constraint::Length(SIDE_WIDTH), Constraint::Min(0)]).areas(bottom);
-        (chart, ind, log)
-    };
+            Layout::vertical([Constraint::Min(4), Constraint::Length(8)]).areas(body);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(bottom);
+        let [positions, kill] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(left);
+        draw_chart(frame, app, chart);
+        panel(frame, "Positions", position_lines(app), positions);
+        let mut kill_lines = kill_switch_lines(app, kill_open);
+        kill_lines.truncate(1);
+        panel_styled(frame, "Kill Switch", kill_lines, kill, kill_open);
+        if app.snapshot.approvals.is_empty() {
+            panel(frame, "Confluence", confluence_lines(app, 5), right);
+        } else {
+            panel(frame, "Approvals", approval_lines(app), right);
+        }
+    }
 
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(" ? ", theme::title()),
+            Span::raw("help  "),
+            Span::styled("a ", theme::title()),
+            Span::raw("arm  "),
+            Span::styled("m ", theme::title()),
+            Span::raw("mode  "),
+            Span::styled("s ", theme::title()),
+            Span::raw("auto/semi  "),
+            Span::styled("y/n ", theme::title()),
+            Span::raw("approve  "),
+            Span::styled("K ", theme::title()),
+            Span::raw("kill switch  "),
+            Span::styled("q ", theme::title()),
+            Span::raw("quit"),
+        ]))
+        .style(theme::dim()),
+        hints,
+    );
+    draw_overlay(frame, app, area);
+}
+
+fn draw_overlay(frame: &mut Frame, app: &App, area: Rect) {
+    let (title, lines, width, height): (&str, Vec<Line>, u16, u16) = match &app.overlay {
+        Overlay::None | Overlay::KillSwitch => return,
+        Overlay::Help => ("Help", help_lines(), 60, 24),
+        Overlay::ConfirmFlatten => (
+            "Flatten and halt?",
+            vec![
+                Line::raw("Close every position at market, cancel the"),
+                Line::raw("bot's orders and halt all trading."),
+                Line::raw(""),
+                Line::styled("y  flatten and halt      n  back", theme::title()),
+            ],
+            50,
+            6,
+        ),
+        Overlay::ConfirmLive { typed } => (
+            "Live trading",
+            vec![
+                Line::raw("Real money. Type LIVE and press Enter;"),
+                Line::raw("Esc cancels. Mainnet also needs"),
+                Line::raw("binance.allow_mainnet = true."),
+                Line::raw(""),
+                Line::styled(format!("> {typed}_"), theme::title()),
+            ],
+            44,
+            7,
+        ),
+        Overlay::ConfirmQuit => (
+            "Quit?",
+            vec![
+                Line::raw(format!(
+                    "{} position(s) open. They stay open, and",
+                    app.open_positions()
+                )),
+                Line::raw("their stops stay on the exchange."),
+                Line::raw(""),
+                Line::styled("y  quit      n  stay", theme::title()),
+            ],
+            46,
+            6,
+        ),
+    };
+    let popup = centered(area, width, height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(Span::styled(format!(" {title} "), theme::title()))),
+        popup,
+    );
+}
+
+fn panel(frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, area: Rect) {
+    panel_styled(frame, title, lines, area, false);
+}
+
+fn panel_styled(
+    frame: &mut Frame,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    area: Rect,
+    focused: bool,
+) {
+    let mut block = Block::bordered().title(Span::styled(format!(" {title} "), theme::title()));
+    if focused {
+        block = block.border_style(Style::new().fg(ratatui::style::Color::Yellow));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn draw_chart(frame: &mut Frame, app: &App, chart: Rect) {
     let symbol = app.snapshot.symbols.get(app.selected);
     let chart_title = match symbol {
         Some(s) => format!(" Candles · {} {} ", s.symbol, s.interval),
@@ -62,12 +202,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
             inner,
         ),
     }
+}
 
-    frame.render_widget(
-        Paragraph::new(indicator_lines(app))
-            .block(Block::bordered().title(Span::styled(" Indicators ", theme::title()))),
-        indicators,
-    );
+fn draw_log(frame: &mut Frame, area: Rect) {
     frame.render_widget(
         TuiLoggerWidget::default()
             .block(Block::bordered().title(Span::styled(" Log ", theme::title())))
@@ -78,37 +215,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
             .output_line(false)
             .style_error(Style::new().fg(ratatui::style::Color::Red))
             .style_warn(Style::new().fg(ratatui::style::Color::Yellow)),
-        log,
+        area,
     );
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" ? ", theme::title()),
-            Span::raw("help  "),
-            Span::styled("Tab ", theme::title()),
-            Span::raw("symbol  "),
-            Span::styled("←/→ ", theme::title()),
-            Span::raw("scroll  "),
-            Span::styled("+/- ", theme::title()),
-            Span::raw("zoom  "),
-            Span::styled("a ", theme::title()),
-            Span::raw("arm  "),
-            Span::styled("m ", theme::title()),
-            Span::raw("mode  "),
-            Span::styled("q ", theme::title()),
-            Span::raw("quit"),
-        ]))
-        .style(theme::dim()),
-        hints,
-    );
-    if app.show_help {
-        let popup = centered(area, 56, 18);
-        frame.render_widget(Clear, popup);
-        frame.render_widget(
-            Paragraph::new(help_lines())
-                .block(Block::bordered().title(Span::styled(" Help ", theme::title()))),
-            popup,
-        );
-    }
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

@@ -2,17 +2,21 @@ use ratatui::text::{Line, Span};
 
 use crate::tui::theme;
 
-const KEYS: [(&str, &str); 12] = [
+const KEYS: [(&str, &str); 16] = [
     ("?", "show / hide this help"),
-    ("Esc", "close the help"),
     ("Tab / Shift-Tab", "next / previous symbol"),
     ("← / →", "scroll the chart back / forward"),
     ("End", "follow the newest candle"),
     ("+ / -", "zoom the chart in / out"),
     ("a", "arm / disarm (disarmed: no new entries)"),
-    ("m", "mode: shadow <-> paper"),
+    ("m", "mode Shadow → Paper → Live (type LIVE)"),
     ("s", "automation: auto <-> semi"),
-    ("y / n", "approve / reject the oldest proposal"),
+    ("↑ / ↓", "select a waiting proposal"),
+    ("y / n", "approve / reject the selected proposal"),
+    ("K", "kill-switch panel, then:"),
+    ("  p / r", "pause entries / reduce-only"),
+    ("  F", "flatten everything and halt (asks y/n)"),
+    ("  R / Esc", "resume trading / close the panel"),
     ("q", "quit (the terminal is restored)"),
     ("Ctrl-C", "quit"),
 ];

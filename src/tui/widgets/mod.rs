@@ -1,11 +1,23 @@
 //! The cockpit's panels, each a pure function of view state.
 
+mod approvals;
 mod candles;
+mod confluence;
+mod drift;
 mod header;
 mod help;
 mod indicators;
+mod kill_switch;
+mod latency;
+mod positions;
 
+pub use approvals::approval_lines;
 pub use candles::CandleChart;
+pub use confluence::confluence_lines;
+pub use drift::drift_lines;
 pub use header::header_line;
 pub use help::help_lines;
 pub use indicators::indicator_lines;
+pub use kill_switch::kill_switch_lines;
+pub use latency::latency_lines;
+pub use positions::position_lines;
