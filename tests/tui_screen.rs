@@ -176,3 +176,55 @@ fn tiny_terminals_do_not_panic() {
         render(&app, w, h);
     }
 }
+
+#[test]
+fn an_open_position_shows_its_levels_on_the_chart_and_in_positions() {
+    use cockpit::domain::{Position, Side};
+    use cockpit::engine::PositionView;
+    let mut app = app_with_candles(&["BTCUSDT"], 300);
+    let mut snapshot = (*app.snapshot).clone();
+    let close = snapshot.symbols[0].history.last().unwrap().bar.close;
+    let price = |x: f64| format!("{x:.1}").parse().unwrap();
+    snapshot.symbols[0].position = Some(PositionView {
+        position: Position {
+            symbol: "BTCUSDT".parse().unwrap(),
+            side: Side::Buy,
+            qty: "0.25".parse().unwrap(),
+            entry_price: price(close),
+            opened_at_ms: 0,
+        },
+        mark: price(close),
+        unrealized: rust_decimal::Decimal::ZERO,
+        stop: price(close * 0.98),
+        take_profit: price(close * 1.04),
+        stop_confirmed: true,
+        take_profit_confirmed: false,
+        liquidation: None,
+    });
+    app.on_snapshot(Arc::new(snapshot));
+    let screen = render(&app, 120, 40);
+    println!("{screen}");
+    let chart: Vec<&str> = screen.lines().skip(1).take(20).collect();
+    for name in ["SL", "TP", "entry"] {
+        assert!(
+            chart.iter().any(|l| l.contains(&format!("{name}"))),
+            "no {name} line on the chart:\n{screen}"
+        );
+    }
+    assert!(screen.contains("╌"), "{screen}");
+    let positions = screen
+        .lines()
+        .find(|l| l.contains("BTCUSDT LONG"))
+        .unwrap_or_else(|| panic!("no position row:\n{screen}"));
+    assert!(positions.contains("0.25"), "{positions}");
+    // The stop is confirmed, the take-profit is not: ✓ and ? say so.
+    let levels = screen
+        .lines()
+        .find(|l| l.contains("SL ") && l.contains("TP "))
+        .unwrap();
+    assert!(levels.contains('✓') && levels.contains('?'), "{levels}");
+    // Quitting with a position open asks first.
+    app.on_key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
+    assert!(!app.quit);
+    assert!(render(&app, 120, 40).contains("their stops stay on the exchange"));
+}

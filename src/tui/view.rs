@@ -2,7 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use tui_logger::TuiLoggerWidget;
@@ -11,7 +11,7 @@ use super::App;
 use super::app::Overlay;
 use super::theme;
 use super::widgets::{
-    CandleChart, approval_lines, confluence_lines, drift_lines, header_line, help_lines,
+    CandleChart, Level, approval_lines, confluence_lines, drift_lines, header_line, help_lines,
     indicator_lines, kill_switch_lines, latency_lines, position_lines,
 };
 
@@ -187,16 +187,42 @@ fn draw_chart(frame: &mut Frame, app: &App, chart: Rect) {
     let inner = block.inner(chart);
     frame.render_widget(block, chart);
     match symbol {
-        Some(s) => frame.render_widget(
-            CandleChart {
-                points: &s.history,
-                forming: if app.scroll == 0 { s.forming } else { None },
-                visible: app.zoom,
-                scroll: app.scroll,
-                ema_periods: app.snapshot.ema_periods,
-            },
-            inner,
-        ),
+        Some(s) => {
+            let levels: Vec<Level> = s
+                .position
+                .as_ref()
+                .map(|p| {
+                    vec![
+                        Level {
+                            price: p.position.entry_price.to_f64(),
+                            name: "entry",
+                            color: Color::Blue,
+                        },
+                        Level {
+                            price: p.stop.to_f64(),
+                            name: "SL",
+                            color: Color::Red,
+                        },
+                        Level {
+                            price: p.take_profit.to_f64(),
+                            name: "TP",
+                            color: Color::Green,
+                        },
+                    ]
+                })
+                .unwrap_or_default();
+            frame.render_widget(
+                CandleChart {
+                    points: &s.history,
+                    forming: if app.scroll == 0 { s.forming } else { None },
+                    visible: app.zoom,
+                    scroll: app.scroll,
+                    ema_periods: app.snapshot.ema_periods,
+                    levels: &levels,
+                },
+                inner,
+            )
+        }
         None => frame.render_widget(
             Paragraph::new("waiting for the first candles…").style(theme::dim()),
             inner,

@@ -20,6 +20,16 @@ pub struct CandleChart<'a> {
     /// Candles to skip from the newest end (scrolling back).
     pub scroll: usize,
     pub ema_periods: [usize; 3],
+    /// Horizontal lines: the open position's entry, stop and take-profit.
+    pub levels: &'a [Level],
+}
+
+/// A price drawn across the chart with a short name ("SL", "TP", "entry").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Level {
+    pub price: f64,
+    pub name: &'static str,
+    pub color: Color,
 }
 
 const AXIS_WIDTH: u16 = 11;
@@ -46,7 +56,7 @@ impl Widget for CandleChart<'_> {
             return;
         }
         let price_rows = area.height - VOLUME_ROWS - 1;
-        let (lo, hi) = price_range(&columns);
+        let (lo, hi) = price_range(&columns, self.levels);
         let row_of = |p: f64| -> u16 {
             let frac = if hi > lo { (hi - p) / (hi - lo) } else { 0.5 };
             area.y
@@ -102,6 +112,19 @@ impl Widget for CandleChart<'_> {
             }
         }
 
+        // Levels go under the candles: drawn only where the cell is blank.
+        for level in self.levels {
+            let y = row_of(level.price);
+            let style = Style::new().fg(level.color);
+            for x in area.x..area.x + plot_width {
+                if is_blank(buf, x, y) {
+                    put(buf, x, y, '╌', style);
+                }
+            }
+            let name_x = (area.x + plot_width).saturating_sub(level.name.len() as u16 + 1);
+            buf.set_string(name_x, y, level.name, style);
+        }
+
         let axis_x = area.x + plot_width + 1;
         let label = |buf: &mut Buffer, y: u16, p: f64, style: Style| {
             buf.set_stringn(
@@ -120,6 +143,14 @@ impl Widget for CandleChart<'_> {
             theme::dim(),
         );
         label(buf, area.y + price_rows - 1, lo, theme::dim());
+        for level in self.levels {
+            label(
+                buf,
+                row_of(level.price),
+                level.price,
+                Style::new().fg(level.color),
+            );
+        }
         if let Some(last) = columns.last() {
             label(
                 buf,
@@ -161,14 +192,18 @@ impl CandleChart<'_> {
     }
 }
 
-fn price_range(columns: &[Column]) -> (f64, f64) {
+/// The candles' range, widened to show every level (a stop is never off-screen).
+fn price_range(columns: &[Column], levels: &[Level]) -> (f64, f64) {
+    let prices = || levels.iter().map(|l| l.price).filter(|p| p.is_finite());
     let lo = columns
         .iter()
         .map(|c| c.bar.low)
+        .chain(prices())
         .fold(f64::INFINITY, f64::min);
     let hi = columns
         .iter()
         .map(|c| c.bar.high)
+        .chain(prices())
         .fold(f64::NEG_INFINITY, f64::max);
     let pad = (hi - lo) * 0.02;
     (lo - pad, hi + pad)

@@ -12,7 +12,7 @@ mod latency;
 mod positions;
 
 pub use approvals::approval_lines;
-pub use candles::CandleChart;
+pub use candles::{CandleChart, Level};
 pub use confluence::confluence_lines;
 pub use drift::drift_lines;
 pub use header::header_line;
