@@ -207,7 +207,7 @@ fn an_open_position_shows_its_levels_on_the_chart_and_in_positions() {
     let chart: Vec<&str> = screen.lines().skip(1).take(20).collect();
     for name in ["SL", "TP", "entry"] {
         assert!(
-            chart.iter().any(|l| l.contains(&format!("{name}"))),
+            chart.iter().any(|l| l.contains(name)),
             "no {name} line on the chart:\n{screen}"
         );
     }
