@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use cockpit::config::Automation;
 use cockpit::config::{self, ConfigError, Loaded};
 use cockpit::domain::Mode;
-use cockpit::engine::feed::{DemoFeed, Feed, Speed};
+use cockpit::engine::feed::{Feed, Speed};
 use cockpit::engine::{EngineChannels, Event, run_engine};
 use cockpit::indicators::{IndicatorSet, export};
 use cockpit::journal::{ExportFormat, Journal, TABLES};
@@ -345,12 +345,10 @@ fn run_cockpit(loaded: Loaded) -> anyhow::Result<()> {
     runner.step(now_ms(), Event::Timer);
     let (command_tx, command_rx) = mpsc::channel(64);
     let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(runner.engine.snapshot()));
-    let mut feed = runtime.block_on(async { DemoFeed::new(&config, now_ms()) });
-    let now = now_ms();
-    let warm_up = feed.warm_up().into_iter().map(|e| (now, e)).collect();
+    let (feed, warm_up) = runtime.block_on(async { Feed::demo(&config, now_ms) });
     let engine_task = runtime.spawn(run_engine(
         runner,
-        Feed::Demo(feed, now_ms),
+        feed,
         warm_up,
         EngineChannels {
             commands: command_rx,

@@ -22,6 +22,30 @@ impl Position {
         per_unit * self.qty.value() * Decimal::from(self.side.sign())
     }
 
+    /// Isolated-margin liquidation price before tick rounding:
+    /// long = entry × (1 − 1/leverage + maintenance margin),
+    /// short = entry × (1 + 1/leverage − maintenance margin). None when the
+    /// leverage makes it meaningless (≤ 0, or a long whose margin covers a
+    /// fall to zero) or the arithmetic would overflow.
+    pub fn isolated_liquidation_price(
+        &self,
+        leverage: Decimal,
+        maintenance_margin: Decimal,
+    ) -> Option<Price> {
+        if leverage <= Decimal::ZERO {
+            return None;
+        }
+        let inverse = Decimal::ONE.checked_div(leverage)?;
+        let factor = match self.side {
+            Side::Buy => Decimal::ONE - inverse + maintenance_margin,
+            Side::Sell => Decimal::ONE + inverse - maintenance_margin,
+        };
+        if factor <= Decimal::ZERO {
+            return None;
+        }
+        Price::new(self.entry_price.value().checked_mul(factor)?).ok()
+    }
+
     /// Notional at `mark`.
     pub fn notional(&self, mark: Price) -> Decimal {
         mark.value() * self.qty.value()
@@ -43,5 +67,27 @@ mod tests {
         };
         assert_eq!(p.unrealized_pnl("90".parse().unwrap()), Decimal::from(5));
         assert_eq!(p.unrealized_pnl("110".parse().unwrap()), Decimal::from(-5));
+    }
+
+    #[test]
+    fn isolated_liquidation_is_one_over_leverage_away_less_the_maintenance_margin() {
+        let mut p = Position {
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            side: Side::Buy,
+            qty: "1".parse().unwrap(),
+            entry_price: "100".parse().unwrap(),
+            opened_at_ms: 0,
+        };
+        let mm = Decimal::new(4, 3);
+        assert_eq!(
+            p.isolated_liquidation_price(Decimal::from(5), mm),
+            Some("80.4".parse().unwrap())
+        );
+        p.side = Side::Sell;
+        assert_eq!(
+            p.isolated_liquidation_price(Decimal::from(5), mm),
+            Some("119.6".parse().unwrap())
+        );
+        assert_eq!(p.isolated_liquidation_price(Decimal::ZERO, mm), None);
     }
 }

@@ -17,6 +17,9 @@ pub struct OpenPosition {
     pub stop: Price,
     pub take_profit: Price,
     pub decision_id: String,
+    /// Open time of the candle behind the decision: its orders' ids derive from it.
+    #[serde(default)]
+    pub candle_open_ms: i64,
     pub equity_before: Decimal,
     pub reasons: Vec<Reason>,
     pub ai: String,

@@ -258,11 +258,6 @@ impl Engine {
         self.now_ms
     }
 
-    /// The feed this engine runs on, as given to `new`.
-    pub fn feed_source(&self) -> &'static str {
-        self.feed.source
-    }
-
     pub fn equity(&self) -> Decimal {
         self.book.equity()
     }
@@ -366,16 +361,20 @@ impl Engine {
             return;
         }
         self.bars += 1;
-        self.check_equity(out);
-        self.stats.observe(at_ms, self.book.equity());
+        // One valuation per closed candle serves the breaker, the run
+        // statistics and the equity sample (a flatten only sends orders).
+        let unrealized = self.book.unrealized();
+        let equity = self.book.wallet + unrealized;
+        self.check_equity_at(equity, out);
+        self.stats.observe(at_ms, equity);
         self.latency.record(Stage::Arrival, at_ms - close_ms);
         self.latency
             .record(Stage::Features, features_us - received_us);
         out.push(Action::Journal(Record::Equity(EquitySample {
             at_ms,
             wallet: self.book.wallet,
-            unrealized: self.book.unrealized(),
-            equity: self.book.equity(),
+            unrealized,
+            equity,
         })));
         self.decide(index, at_ms, close_ms, received_us, features_us, out);
         out.push(Action::Publish);
@@ -402,13 +401,14 @@ impl Engine {
                 .symbols
                 .iter()
                 .zip(&self.charts)
-                .map(|(s, chart)| SymbolSnapshot {
+                .enumerate()
+                .map(|(i, (s, chart))| SymbolSnapshot {
                     symbol: s.symbol.clone(),
                     interval: self.interval,
                     history: Arc::clone(chart),
                     forming: s.series.forming().map(|c| c.bar()),
                     latest: s.latest(),
-                    position: self.position_view(&s.symbol),
+                    position: self.position_view(i, &s.symbol),
                 })
                 .collect(),
             account: AccountView {
@@ -437,7 +437,7 @@ impl Engine {
         }
     }
 
-    fn position_view(&self, symbol: &Symbol) -> Option<PositionView> {
+    fn position_view(&self, index: usize, symbol: &Symbol) -> Option<PositionView> {
         let open = self.book.positions.get(symbol)?;
         let mark = self
             .book
@@ -460,23 +460,18 @@ impl Engine {
             take_profit: open.take_profit,
             stop_confirmed: confirmed(crate::domain::Leg::Stop),
             take_profit_confirmed: confirmed(crate::domain::Leg::TakeProfit),
-            liquidation: self.liquidation_price(&open.position),
+            liquidation: self.liquidation_price(index, &open.position),
         })
     }
 
-    /// Isolated margin at the paper leverage (the venue's own figure replaces
-    /// this once the exchange reports one).
-    fn liquidation_price(&self, p: &crate::domain::Position) -> Option<Price> {
-        let lev = self.paper_config.leverage;
-        if lev.is_zero() {
-            return None;
-        }
-        let mm = self.paper_config.maintenance_margin;
-        let factor = match p.side {
-            crate::domain::Side::Buy => Decimal::ONE - Decimal::ONE / lev + mm,
-            crate::domain::Side::Sell => Decimal::ONE + Decimal::ONE / lev - mm,
-        };
-        Price::new(p.entry_price.value() * factor).ok()
+    /// Isolated margin at the paper leverage, on the tick grid like the paper
+    /// exchange's own (the venue's figure replaces this once one is reported).
+    fn liquidation_price(&self, index: usize, p: &crate::domain::Position) -> Option<Price> {
+        let raw = p.isolated_liquidation_price(
+            self.paper_config.leverage,
+            self.paper_config.maintenance_margin,
+        )?;
+        Some(self.instruments[index].round_price(raw))
     }
 
     fn rebuild_chart(&mut self, index: usize) {

@@ -226,6 +226,7 @@ impl Engine {
             stop: levels.stop,
             take_profit: levels.take_profit,
             decision_id: record.id.clone(),
+            candle_open_ms: p.candle_open_ms,
             equity_before: equity,
             reasons: p.reasons.clone(),
             ai: verdict_label(record.confirmation.verdict).to_string(),
@@ -272,7 +273,11 @@ impl Engine {
 
     /// Feeds total equity to the breaker; a trip flattens everything.
     pub(super) fn check_equity(&mut self, out: &mut Vec<Action>) {
-        let equity = self.book.equity();
+        self.check_equity_at(self.book.equity(), out);
+    }
+
+    /// [`Self::check_equity`] with the equity already valued.
+    pub(super) fn check_equity_at(&mut self, equity: Decimal, out: &mut Vec<Action>) {
         let Some(event) =
             self.risk
                 .on_equity(self.now_ms, equity, self.risk_config.daily_loss_limit)

@@ -63,9 +63,16 @@ impl Engine {
     }
 
     fn set_order_state(&mut self, id: &ClientOrderId, state: OrderState, out: &mut Vec<Action>) {
-        if let Some(order) = self.book.set_state(id, state) {
+        if self.book.set_state(id, state).is_some() {
+            self.journal_order(id, self.now_ms, out);
+        }
+    }
+
+    /// Appends the order's current state to the journal.
+    fn journal_order(&self, id: &ClientOrderId, at_ms: i64, out: &mut Vec<Action>) {
+        if let Some(order) = self.book.orders.get(id) {
             out.push(Action::Journal(Record::Order(OrderRecord {
-                at_ms: self.now_ms,
+                at_ms,
                 request: order.request.clone(),
                 state: order.state.clone(),
             })));
@@ -142,13 +149,7 @@ impl Engine {
             // Kept until the order is done: later parts average into the position.
             o.plan.as_deref().cloned()
         });
-        if let Some(order) = self.book.orders.get(&fill.order_id) {
-            out.push(Action::Journal(Record::Order(OrderRecord {
-                at_ms: fill.at_ms,
-                request: order.request.clone(),
-                state: order.state.clone(),
-            })));
-        }
+        self.journal_order(&fill.order_id, fill.at_ms, out);
         if let (Some(reason), Some(open)) = (exit_reason, self.book.positions.get_mut(&fill.symbol))
         {
             open.exit_reason = Some(reason.to_string());
@@ -280,12 +281,7 @@ impl Engine {
         let Some(open) = self.book.positions.get(symbol) else {
             return;
         };
-        let base = open
-            .decision_id
-            .rsplit('-')
-            .next()
-            .and_then(|t| t.parse::<i64>().ok())
-            .unwrap_or(self.now_ms);
+        let base = open.candle_open_ms;
         let legs = [
             (Leg::Stop, OrderKind::StopMarket { trigger: open.stop }),
             (

@@ -181,18 +181,8 @@ impl PaperExchange {
     }
 
     fn liquidation_of(&self, position: &Position) -> Option<Price> {
-        if self.config.leverage <= Decimal::ZERO {
-            return None;
-        }
-        let inverse = Decimal::ONE.checked_div(self.config.leverage)?;
-        let factor = match position.side {
-            Side::Buy => Decimal::ONE - inverse + self.config.maintenance_margin,
-            Side::Sell => Decimal::ONE + inverse - self.config.maintenance_margin,
-        };
-        if factor <= Decimal::ZERO {
-            return None;
-        }
-        let raw = Price::new(position.entry_price.value().checked_mul(factor)?).ok()?;
+        let raw = position
+            .isolated_liquidation_price(self.config.leverage, self.config.maintenance_margin)?;
         Some(paper_instrument(&position.symbol).round_price(raw))
     }
 

@@ -9,7 +9,7 @@ use anyhow::Context;
 use tokio::sync::{mpsc, watch};
 
 use crate::config::Config;
-use crate::engine::feed::{DemoFeed, Feed, ReplayFeed, Speed};
+use crate::engine::feed::{Feed, ReplayFeed, Speed};
 use crate::engine::{Command, EngineChannels, Snapshot, run_engine};
 
 use super::{build_runner, open_journal, status_json, summary_json, write_atomic};
@@ -82,12 +82,7 @@ pub fn run_headless(
             }
             (Feed::Replay(feed), resumed)
         }
-        None => {
-            let now = now_ms();
-            let mut feed = runtime.block_on(async { DemoFeed::new(&config, now) });
-            let warm = feed.warm_up().into_iter().map(|e| (now, e)).collect();
-            (Feed::Demo(feed, now_ms), warm)
-        }
+        None => runtime.block_on(async { Feed::demo(&config, now_ms) }),
     };
 
     let (command_tx, command_rx) = mpsc::channel(64);
@@ -112,8 +107,7 @@ pub fn run_headless(
     if let Some(task) = status_task {
         task.abort();
     }
-    let mut runner = runner;
-    runner.flush();
+    // `run_engine` committed the journal before returning.
     let mut engine = runner.engine;
     if let Some(path) = &options.status_file {
         let json = serde_json::to_vec_pretty(&status_json(&engine.snapshot()))?;

@@ -17,6 +17,16 @@ pub enum Feed {
 }
 
 impl Feed {
+    /// The demo market starting now, and its history for warming up (stamped
+    /// now: it is the past of this run, not events of it). Call inside the
+    /// runtime: the demo's ticker is a tokio timer.
+    pub fn demo(config: &crate::config::Config, clock: fn() -> i64) -> (Feed, Vec<(i64, Event)>) {
+        let now = clock();
+        let mut feed = DemoFeed::new(config, now);
+        let warm_up = feed.warm_up().into_iter().map(|e| (now, e)).collect();
+        (Feed::Demo(feed, clock), warm_up)
+    }
+
     /// None when a replay has run out.
     pub async fn next(&mut self) -> Option<(i64, Event)> {
         match self {

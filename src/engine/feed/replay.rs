@@ -62,14 +62,6 @@ impl ReplayFeed {
         })
     }
 
-    pub fn len(&self) -> usize {
-        self.candles.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.candles.len() == 0
-    }
-
     /// Takes the candles that closed at or before `ms` (already traded by a
     /// previous run) for warming up.
     pub fn take_until(&mut self, ms: i64) -> Vec<(i64, Event)> {
