@@ -1,17 +1,16 @@
 //! The real binary, headless: a seven-year replay whose every trade obeys the
 //! risk rules, a SIGKILL in the middle of a replay, and the status file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use rust_decimal::Decimal;
-use serde_json::Value;
 
-fn btc_1h() -> PathBuf {
-    cockpit::shared_data::file("klines/BTCUSDT-1h-umfutures.csv").unwrap_or_else(|e| panic!("{e}"))
-}
+mod common;
+use common::{btc_1h, head_of_btc_1h};
+use serde_json::Value;
 
 fn cockpit(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_cockpit"));
@@ -22,13 +21,20 @@ fn cockpit(dir: &Path) -> Command {
     c
 }
 
-/// The first `rows` lines of the real file, written into `dir` (a test's temp dir).
-fn head_of_btc_1h(dir: &Path, rows: usize) -> PathBuf {
-    let head = dir.join("BTCUSDT-1h-head.csv");
-    let text = std::fs::read_to_string(btc_1h()).unwrap();
-    let first: Vec<&str> = text.lines().take(rows).collect();
-    std::fs::write(&head, first.join("\n") + "\n").unwrap();
-    head
+/// A paper replay at full speed, armed, of `file`.
+fn armed_paper_replay(dir: &Path, file: &Path) -> Command {
+    let mut c = cockpit(dir);
+    c.args([
+        "run",
+        "--headless",
+        "--speed",
+        "max",
+        "--mode",
+        "paper",
+        "--arm",
+    ])
+    .arg(format!("--feed=replay:{}", file.display()));
+    c
 }
 
 fn dec(v: &Value) -> Decimal {
@@ -43,17 +49,7 @@ fn dec(v: &Value) -> Decimal {
 fn a_seven_year_replay_trades_and_every_trade_obeys_the_risk_rules() {
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("out.json");
-    let out = cockpit(dir.path())
-        .args([
-            "run",
-            "--headless",
-            "--speed",
-            "max",
-            "--mode",
-            "paper",
-            "--arm",
-        ])
-        .arg(format!("--feed=replay:{}", btc_1h().display()))
+    let out = armed_paper_replay(dir.path(), &btc_1h())
         .arg("--summary-json")
         .arg(&summary)
         .arg("--journal")
@@ -152,17 +148,7 @@ fn engine_risk_state(path: &Path) -> Value {
 fn a_replay_killed_with_sigkill_restarts_with_its_journal_and_risk_state() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.sqlite");
-    let mut child = cockpit(dir.path())
-        .args([
-            "run",
-            "--headless",
-            "--speed",
-            "max",
-            "--mode",
-            "paper",
-            "--arm",
-        ])
-        .arg(format!("--feed=replay:{}", btc_1h().display()))
+    let mut child = armed_paper_replay(dir.path(), &btc_1h())
         .arg("--journal")
         .arg(&journal)
         .stderr(Stdio::null())
@@ -313,9 +299,7 @@ fn the_journal_exports_what_a_replay_did() {
     let journal = dir.path().join("j.sqlite");
     let head = head_of_btc_1h(dir.path(), 3000);
     let summary = dir.path().join("summary.json");
-    let out = cockpit(dir.path())
-        .args(["run", "--headless", "--mode", "paper", "--arm"])
-        .arg(format!("--feed=replay:{}", head.display()))
+    let out = armed_paper_replay(dir.path(), &head)
         .arg("--journal")
         .arg(&journal)
         .arg("--summary-json")

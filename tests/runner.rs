@@ -9,18 +9,12 @@ use cockpit::engine::feed::{Feed, ReplayFeed, Speed};
 use cockpit::engine::{Command, EngineChannels, Snapshot, run_engine};
 use tokio::sync::{mpsc, watch};
 
+mod common;
+
 #[tokio::test(flavor = "current_thread")]
 async fn an_arm_command_sent_before_the_replay_is_taken_before_any_candle() {
     let dir = tempfile::tempdir().unwrap();
-    let source = cockpit::shared_data::file("klines/BTCUSDT-1h-umfutures.csv")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let text = std::fs::read_to_string(source).unwrap();
-    let head = dir.path().join("BTCUSDT-1h-head.csv");
-    std::fs::write(
-        &head,
-        text.lines().take(3000).collect::<Vec<_>>().join("\n"),
-    )
-    .unwrap();
+    let head = common::head_of_btc_1h(dir.path(), 3000);
 
     let mut config = Config::default();
     config.engine.mode = Mode::Paper;
