@@ -10,11 +10,12 @@ use cockpit::domain::{
 };
 use cockpit::engine::{Action, Command, Engine, Event};
 use cockpit::exec::ExecReport;
-use cockpit::indicators::IndicatorValues;
 use cockpit::journal::{DecisionStatus, Record};
 use cockpit::risk::Refusal;
-use cockpit::strategy::{Proposal, Reason, Strategy};
 use rust_decimal::Decimal;
+
+mod common;
+use common::Scripted;
 
 const HOUR: i64 = 3_600_000;
 /// 2024-01-01T00:00Z.
@@ -26,42 +27,6 @@ fn d(s: &str) -> Decimal {
 
 fn btc() -> Symbol {
     Symbol::new("BTCUSDT").unwrap()
-}
-
-/// Proposes on every candle whose close is a round 1000: long with a stop
-/// 15 below and a take-profit 30 above, or short when the close is 2000.
-struct Scripted;
-
-impl Strategy for Scripted {
-    fn name(&self) -> &'static str {
-        "scripted"
-    }
-    fn on_closed(&mut self, symbol: &Symbol, c: &Candle, _: &IndicatorValues) -> Option<Proposal> {
-        let close = c.close.value();
-        let side = if close == d("1000") {
-            Side::Buy
-        } else if close == d("2000") {
-            Side::Sell
-        } else {
-            return None;
-        };
-        let k = Decimal::from(side.sign());
-        Some(Proposal {
-            symbol: symbol.clone(),
-            side,
-            candle_open_ms: c.open_time_ms,
-            entry: close,
-            stop: close - k * d("15"),
-            take_profit: close + k * d("30"),
-            atr: 10.0,
-            strategy: "scripted".into(),
-            reasons: vec![Reason {
-                check: "script".into(),
-                passed: true,
-                detail: format!("close {close}"),
-            }],
-        })
-    }
 }
 
 struct World {

@@ -7,10 +7,11 @@ use cockpit::config::Config;
 use cockpit::domain::Interval;
 use cockpit::engine::{Engine, Event};
 use cockpit::market::demo::DemoMarket;
-use cockpit::tui::{App, draw};
+use cockpit::tui::App;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+
+mod common;
+use common::render;
 
 fn app_with_candles(symbols: &[&str], candles: usize) -> App {
     let mut config = Config::default();
@@ -45,20 +46,6 @@ fn app_with_candles(symbols: &[&str], candles: usize) -> App {
     App::new(Arc::new(engine.snapshot()), config.ui.chart_candles)
 }
 
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| draw(f, app)).unwrap();
-    let buffer = terminal.backend().buffer().clone();
-    (0..height)
-        .map(|y| {
-            (0..width)
-                .map(|x| buffer[(x, y)].symbol().to_string())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn key(app: &mut App, code: KeyCode) {
     app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
 }
@@ -68,7 +55,7 @@ fn wide_screen_shows_every_panel_at_once() {
     let app = app_with_candles(&["BTCUSDT"], 400);
     let screen = render(&app, 120, 40);
     println!("{screen}");
-    let header = screen.lines().next().unwrap();
+    let header: String = screen.lines().take(2).collect();
     for needle in [
         "BTCUSDT",
         "15m",

@@ -21,12 +21,14 @@ use super::event::{Action, Event, Notice, NoticeLevel};
 use super::latency::{LatencyBook, Stage};
 use super::snapshot::{
     AccountView, ChartPoint, FeedState, FeedStatus, OrderView, PositionView, Snapshot,
-    SymbolSnapshot, Tally,
+    SymbolSnapshot, Tally, TradeExit, TradeMark,
 };
 use super::symbol_state::SymbolState;
 
 /// Decisions kept for the Confluence panel.
 const RECENT_DECISIONS: usize = 50;
+/// Closed trades kept per symbol for the chart's markers.
+const MAX_TRADE_MARKS: usize = 500;
 
 /// A monotonic microsecond clock for latency stamps. Backtests and tests use
 /// a frozen one so runs stay identical.
@@ -118,8 +120,11 @@ pub struct Engine {
     /// Per symbol, the chart history as last published; rebuilt lazily.
     charts: Vec<Arc<Vec<ChartPoint>>>,
     charts_stale: Vec<bool>,
+    /// Per symbol, the latest closed trades as chart markers.
+    trade_marks: Vec<Arc<Vec<TradeMark>>>,
     feed: FeedStatus,
     ema_periods: [usize; 3],
+    adx_threshold: f64,
     /// No candle update for this long marks the feed stale.
     stale_after_ms: i64,
     pub(super) now_ms: i64,
@@ -187,12 +192,14 @@ impl Engine {
             stats: RunStats::default(),
             charts: symbols.iter().map(|_| Arc::new(Vec::new())).collect(),
             charts_stale: symbols.iter().map(|_| false).collect(),
+            trade_marks: symbols.iter().map(|_| Arc::new(Vec::new())).collect(),
             symbols,
             feed: FeedStatus {
                 source: feed_source,
                 ..FeedStatus::default()
             },
             ema_periods: config.indicators.ema_periods,
+            adx_threshold: config.strategy.adx_min,
             stale_after_ms,
             now_ms: 0,
             seq: 0,
@@ -238,6 +245,26 @@ impl Engine {
     /// Closed round trips so far, oldest first.
     pub fn trades(&self) -> &[TradeRecord] {
         &self.trades
+    }
+
+    /// Keeps a closed trade for the summary and as a marker on its chart.
+    pub(super) fn record_trade(&mut self, trade: TradeRecord) {
+        if let Some(index) = self.symbols.iter().position(|s| s.symbol == trade.symbol) {
+            let marks = Arc::make_mut(&mut self.trade_marks[index]);
+            // Older trades have scrolled off any chart the operator can see.
+            if marks.len() == MAX_TRADE_MARKS {
+                marks.remove(0);
+            }
+            marks.push(TradeMark {
+                side: trade.side,
+                entry_ms: trade.entry_time_ms,
+                exit: Some(TradeExit {
+                    at_ms: trade.exit_time_ms,
+                    won: !trade.pnl.is_sign_negative(),
+                }),
+            });
+        }
+        self.trades.push(trade);
     }
 
     /// While warming, candles update indicators and charts but no decision is made.
@@ -397,6 +424,7 @@ impl Engine {
             armed: self.armed,
             feed: self.feed.clone(),
             ema_periods: self.ema_periods,
+            adx_threshold: self.adx_threshold,
             symbols: self
                 .symbols
                 .iter()
@@ -409,6 +437,7 @@ impl Engine {
                     forming: s.series.forming().map(|c| c.bar()),
                     latest: s.latest(),
                     position: self.position_view(i, &s.symbol),
+                    trades: Arc::clone(&self.trade_marks[i]),
                 })
                 .collect(),
             account: AccountView {

@@ -24,5 +24,5 @@ pub use latency::{Stage, StageStats};
 pub use runner::{EngineChannels, Runner, StepOutcome, run_engine};
 pub use snapshot::{
     AccountView, ChartPoint, FeedState, FeedStatus, OrderView, PositionView, Snapshot,
-    SymbolSnapshot, Tally,
+    SymbolSnapshot, Tally, TradeExit, TradeMark,
 };

@@ -222,7 +222,7 @@ impl Engine {
                     );
                 }
                 out.push(Action::Journal(Record::Trade(trade.clone())));
-                self.trades.push(*trade);
+                self.record_trade(*trade);
             }
             FillEffect::Ignored => self.notice(
                 out,

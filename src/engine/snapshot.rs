@@ -28,6 +28,8 @@ pub struct Snapshot {
     pub feed: FeedStatus,
     /// Periods of the three chart EMAs, for labels.
     pub ema_periods: [usize; 3],
+    /// The strategy's ADX threshold, drawn on the ADX chart.
+    pub adx_threshold: f64,
     pub symbols: Vec<SymbolSnapshot>,
     pub account: AccountView,
     pub risk: RiskState,
@@ -122,4 +124,34 @@ pub struct SymbolSnapshot {
     /// Indicator values after the latest closed candle.
     pub latest: IndicatorValues,
     pub position: Option<PositionView>,
+    /// Closed trades for the chart's markers, oldest first; shared, grown
+    /// only when a trade closes.
+    pub trades: Arc<Vec<TradeMark>>,
+}
+
+/// Where a trade opened and closed, for a marker on the chart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TradeMark {
+    pub side: crate::domain::Side,
+    pub entry_ms: i64,
+    /// `None` while the position is open.
+    pub exit: Option<TradeExit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TradeExit {
+    pub at_ms: i64,
+    /// Net PnL at or above zero.
+    pub won: bool,
+}
+
+impl Snapshot {
+    /// USDT of equity left before the daily-loss breaker trips; `None` once it has.
+    pub fn breaker_room(&self) -> Option<Decimal> {
+        if self.risk.breaker_tripped_at_ms.is_some() {
+            return None;
+        }
+        let floor = self.risk.day_start_equity * (Decimal::ONE - self.daily_loss_limit);
+        Some(self.account.equity - floor)
+    }
 }

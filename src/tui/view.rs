@@ -11,9 +11,10 @@ use super::App;
 use super::app::Overlay;
 use super::theme;
 use super::widgets::{
-    CandleChart, Level, approval_lines, confluence_lines, drift_lines, header_line, help_lines,
-    indicator_lines, kill_switch_lines, latency_lines, position_lines,
+    CandleChart, IndicatorPanel, Level, approval_lines, confluence_lines, drift_lines,
+    header_lines, help_lines, kill_switch_lines, latency_lines, position_lines,
 };
+use crate::engine::TradeMark;
 
 /// At this size and above everything is on screen at once.
 const WIDE: u16 = 120;
@@ -23,12 +24,15 @@ const SIDE_WIDTH: u16 = 42;
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let [header, body, hints] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Min(0),
         Constraint::Length(1),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(header_line(app)), header);
+    frame.render_widget(
+        Paragraph::new(header_lines(app, area.width).to_vec()),
+        header,
+    );
     let kill_open = matches!(app.overlay, Overlay::KillSwitch | Overlay::ConfirmFlatten);
 
     if area.width >= WIDE && area.height >= TALL {
@@ -41,8 +45,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Constraint::Length(7),
         ])
         .areas(left);
+        // The indicator charts grow with the height, leaving Approvals room
+        // for a few proposals.
+        let indicators_height = body.height.saturating_sub(21 + 5).clamp(15, 21);
         let [indicators, approvals, kill, latency, drift] = Layout::vertical([
-            Constraint::Length(13),
+            Constraint::Length(indicators_height),
             Constraint::Min(3),
             Constraint::Length(6),
             Constraint::Length(9),
@@ -50,7 +57,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         ])
         .areas(side);
         draw_chart(frame, app, chart);
-        panel(frame, "Indicators", indicator_lines(app), indicators);
+        let block = Block::bordered().title(Span::styled(" Indicators ", theme::title()));
+        frame.render_widget(IndicatorPanel { app }, block.inner(indicators));
+        frame.render_widget(block, indicators);
         panel(frame, "Confluence", confluence_lines(app, 5), confluence);
         panel(frame, "Positions", position_lines(app), positions);
         panel(frame, "Approvals", approval_lines(app), approvals);
@@ -211,6 +220,11 @@ fn draw_chart(frame: &mut Frame, app: &App, chart: Rect) {
                     ]
                 })
                 .unwrap_or_default();
+            let open_trade = s.position.as_ref().map(|p| TradeMark {
+                side: p.position.side,
+                entry_ms: p.position.opened_at_ms,
+                exit: None,
+            });
             frame.render_widget(
                 CandleChart {
                     points: &s.history,
@@ -219,6 +233,8 @@ fn draw_chart(frame: &mut Frame, app: &App, chart: Rect) {
                     scroll: app.scroll,
                     ema_periods: app.snapshot.ema_periods,
                     levels: &levels,
+                    trades: &s.trades,
+                    open_trade,
                 },
                 inner,
             )

@@ -1,6 +1,18 @@
-//! Helpers shared by the integration tests that replay real data.
+//! Helpers shared by the integration tests: the real BTCUSDT data, a scripted
+//! strategy and a screen renderer.
+
+// Each test binary includes this module and uses only part of it.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+
+use cockpit::domain::{Candle, Side, Symbol};
+use cockpit::indicators::IndicatorValues;
+use cockpit::strategy::{Proposal, Reason, Strategy};
+use cockpit::tui::{App, draw};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rust_decimal::Decimal;
 
 pub fn btc_1h() -> PathBuf {
     cockpit::shared_data::file("klines/BTCUSDT-1h-umfutures.csv").unwrap_or_else(|e| panic!("{e}"))
@@ -14,4 +26,56 @@ pub fn head_of_btc_1h(dir: &Path, rows: usize) -> PathBuf {
     let first: Vec<&str> = text.lines().take(rows).collect();
     std::fs::write(&head, first.join("\n") + "\n").unwrap();
     head
+}
+
+/// Proposes on every candle whose close is a round 1000: long with a stop
+/// 15 below and a take-profit 30 above, or short when the close is 2000.
+/// Tests decide exactly when a signal happens by choosing closes.
+pub struct Scripted;
+
+impl Strategy for Scripted {
+    fn name(&self) -> &'static str {
+        "scripted"
+    }
+    fn on_closed(&mut self, symbol: &Symbol, c: &Candle, _: &IndicatorValues) -> Option<Proposal> {
+        let close = c.close.value();
+        let side = if close == Decimal::from(1000) {
+            Side::Buy
+        } else if close == Decimal::from(2000) {
+            Side::Sell
+        } else {
+            return None;
+        };
+        let k = Decimal::from(side.sign());
+        Some(Proposal {
+            symbol: symbol.clone(),
+            side,
+            candle_open_ms: c.open_time_ms,
+            entry: close,
+            stop: close - k * Decimal::from(15),
+            take_profit: close + k * Decimal::from(30),
+            atr: 10.0,
+            strategy: "scripted".into(),
+            reasons: vec![Reason {
+                check: "script".into(),
+                passed: true,
+                detail: format!("close {close}"),
+            }],
+        })
+    }
+}
+
+/// The app drawn into a `width` × `height` test terminal, one line per row.
+pub fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| draw(f, app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    (0..height)
+        .map(|y| {
+            (0..width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::widgets::Widget;
 
-use crate::domain::Bar;
-use crate::engine::ChartPoint;
+use crate::domain::{Bar, Side};
+use crate::engine::{ChartPoint, TradeMark};
 use crate::tui::theme;
 
 pub struct CandleChart<'a> {
@@ -22,6 +22,11 @@ pub struct CandleChart<'a> {
     pub ema_periods: [usize; 3],
     /// Horizontal lines: the open position's entry, stop and take-profit.
     pub levels: &'a [Level],
+    /// Where trades opened (▲ long below the candle, ▼ short above it) and
+    /// closed (× on the other side, green when won, red when lost).
+    pub trades: &'a [TradeMark],
+    /// The open position's entry, marked like a trade's.
+    pub open_trade: Option<TradeMark>,
 }
 
 /// A price drawn across the chart with a short name ("SL", "TP", "entry").
@@ -112,6 +117,9 @@ impl Widget for CandleChart<'_> {
             }
         }
 
+        let trades = self.trades.iter().chain(self.open_trade.iter());
+        draw_markers(buf, &columns, trades, cell_width, area, &row_of);
+
         // Levels go under the candles: drawn only where the cell is blank.
         for level in self.levels {
             let y = row_of(level.price);
@@ -189,6 +197,54 @@ impl CandleChart<'_> {
             cols.push(Column { bar, emas });
         }
         cols
+    }
+}
+
+/// Entry and exit markers beside the candle whose time span holds them.
+fn draw_markers<'t>(
+    buf: &mut Buffer,
+    columns: &[Column],
+    trades: impl Iterator<Item = &'t TradeMark>,
+    cell_width: u16,
+    area: Rect,
+    row_of: &dyn Fn(f64) -> u16,
+) {
+    let (Some(first), Some(last)) = (columns.first(), columns.last()) else {
+        return;
+    };
+    let step = match columns {
+        [a, b, ..] => b.bar.open_time_ms - a.bar.open_time_ms,
+        _ => i64::MAX,
+    };
+    let column_of = |t: i64| -> Option<usize> {
+        if t < first.bar.open_time_ms || t >= last.bar.open_time_ms.saturating_add(step) {
+            return None;
+        }
+        Some(columns.partition_point(|c| c.bar.open_time_ms <= t) - 1)
+    };
+    let bottom = area.y + area.height - VOLUME_ROWS - 2;
+    // Below the low, or above the high, of the candle in that column.
+    let mut mark = |i: usize, below: bool, glyph: char, style: Style| {
+        let bar = columns[i].bar;
+        let y = if below {
+            (row_of(bar.low) + 1).min(bottom)
+        } else {
+            row_of(bar.high).saturating_sub(1).max(area.y)
+        };
+        put(buf, area.x + i as u16 * cell_width, y, glyph, style);
+    };
+    for trade in trades {
+        let long = trade.side == Side::Buy;
+        if let Some(i) = column_of(trade.entry_ms) {
+            let glyph = if long { '▲' } else { '▼' };
+            mark(i, long, glyph, Style::new().fg(Color::Cyan));
+        }
+        if let Some(exit) = trade.exit
+            && let Some(i) = column_of(exit.at_ms)
+        {
+            let color = if exit.won { theme::UP } else { theme::DOWN };
+            mark(i, !long, '×', Style::new().fg(color));
+        }
     }
 }
 

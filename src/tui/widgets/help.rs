@@ -36,5 +36,9 @@ pub fn help_lines() -> Vec<Line<'static>> {
         " Up candles █ green, down ▒ red; EMAs are dotted lines.",
         theme::dim(),
     )));
+    lines.push(Line::from(Span::styled(
+        " ▲ long and ▼ short entries; × exits (green won, red lost).",
+        theme::dim(),
+    )));
     lines
 }

@@ -27,25 +27,20 @@ pub fn kill_switch_lines(app: &App, open: bool) -> Vec<Line<'static>> {
             Style::new().fg(Color::Yellow),
         ));
     }
-    let limit = s.daily_loss_limit;
-    let day_pnl = s.account.day_pnl;
-    let breaker = match r.breaker_tripped_at_ms {
-        Some(t) => Span::styled(
+    let breaker = match (s.breaker_room(), r.breaker_tripped_at_ms) {
+        (Some(room), _) => Span::raw(format!(
+            "breaker at −{}%: {room:.0} USDT away",
+            (s.daily_loss_limit * Decimal::ONE_HUNDRED).normalize()
+        )),
+        (None, t) => Span::styled(
             format!(
                 "breaker TRIPPED at {}",
-                format_utc(t).get(11..16).unwrap_or_default()
+                format_utc(t.unwrap_or_default())
+                    .get(11..16)
+                    .unwrap_or_default()
             ),
             Style::new().fg(Color::Red),
         ),
-        None => {
-            let floor = r.day_start_equity * (Decimal::ONE - limit);
-            let room = s.account.equity - floor;
-            Span::raw(format!(
-                "breaker at −{}%: {:.0} USDT away",
-                (limit * Decimal::from(100)).normalize(),
-                room
-            ))
-        }
     };
     let cooldown = match r.cooldown_until_ms {
         Some(until) if until > s.at_ms => Span::styled(
@@ -60,7 +55,7 @@ pub fn kill_switch_lines(app: &App, open: bool) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::from(first),
         Line::from(vec![
-            Span::raw(format!("day PnL {:+.2}  ", day_pnl)),
+            Span::raw(format!("day PnL {:+.2}  ", s.account.day_pnl)),
             breaker,
         ]),
         Line::from(cooldown),
