@@ -22,6 +22,11 @@ if [ ! -d "$data/klines" ]; then
   exit 1
 fi
 
+# The terminal tests drive the release binary, the one operators run.
+cargo build --release --locked
+export COCKPIT_TEST_BIN="$(pwd)/${CARGO_TARGET_DIR:-target}/release/cockpit"
+case "${CARGO_TARGET_DIR:-}" in /*) COCKPIT_TEST_BIN="$CARGO_TARGET_DIR/release/cockpit" ;; esac
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -90,12 +90,30 @@ impl Drop for Tmux {
 /// and no user config or credentials from the machine running the tests.
 /// Each run gets its own data dir, so the journals of parallel tests never meet.
 fn launch(extra_env: &str) -> String {
-    let bin = env!("CARGO_BIN_EXE_cockpit");
+    let bin = binary();
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
     format!(
         "env XDG_CONFIG_HOME=/nonexistent XDG_DATA_HOME=/tmp COCKPIT_PATHS_DATA_DIR=$(mktemp -d) TERM=xterm-256color COCKPIT_DEMO_CANDLE_MS=400 COCKPIT_DEMO_TICKS_PER_CANDLE=4 {extra_env} {bin} --config {}; echo EXITED:$?; sleep 30",
         config.display()
     )
+}
+
+/// The release binary when `scripts/test.sh` built one (what operators run),
+/// else the test profile's.
+fn binary() -> String {
+    match std::env::var("COCKPIT_TEST_BIN") {
+        Ok(bin) => {
+            assert!(
+                Path::new(&bin).is_file(),
+                "COCKPIT_TEST_BIN={bin} is not a file: build it with cargo build --release"
+            );
+            bin
+        }
+        Err(_) => {
+            eprintln!("COCKPIT_TEST_BIN is not set: driving the test build of cockpit");
+            env!("CARGO_BIN_EXE_cockpit").to_string()
+        }
+    }
 }
 
 fn chart_rows(screen: &str) -> String {
@@ -142,12 +160,12 @@ fn cockpit_opens_on_the_demo_market_candles_move_help_shows_and_q_restores_the_t
     });
     // The kill-switch panel takes the keys; flatten asks first.
     t.keys(&["K"]);
-    t.wait_for("the kill-switch keys", |s| s.contains("r reduce-only"));
+    t.wait_for("the kill-switch keys", |s| s.contains("R resume Esc"));
     t.keys(&["F"]);
     t.wait_for("the flatten question", |s| s.contains("Flatten and halt?"));
     t.keys(&["n"]);
     t.keys(&["Escape"]);
-    t.wait_for("the panel to close", |s| !s.contains("r reduce-only"));
+    t.wait_for("the panel to close", |s| !s.contains("R resume Esc"));
 
     t.keys(&["q"]);
     let after = t.wait_for("the process to exit", |s| s.contains("EXITED:"));
@@ -159,8 +177,8 @@ fn cockpit_opens_on_the_demo_market_candles_move_help_shows_and_q_restores_the_t
 }
 
 #[test]
-fn compact_terminal_80x24_shows_every_panel() {
-    let t = Tmux::start("compact", 80, 24, &launch(""));
+fn compact_terminal_80x24_shows_every_panel_in_16_colours() {
+    let t = Tmux::start("compact", 80, 24, &launch("TERM=xterm-16color"));
     let s = t.wait_for("the compact screen", |s| {
         s.contains("Candles") && s.contains("Positions") && s.contains("Kill Switch")
     });

@@ -81,7 +81,13 @@ impl Engine {
 
     fn on_rejected(&mut self, id: &ClientOrderId, reason: String, out: &mut Vec<Action>) {
         let Some(order) = self.book.orders.get(id) else {
-            self.notice(out, NoticeLevel::Warn, format!("{id}: rejected: {reason}"));
+            // Not an order the book still tracks: typically a cancel of a
+            // protective order the venue already closed with its position.
+            self.notice(
+                out,
+                NoticeLevel::Info,
+                format!("{id}: {reason}; it is no longer open, nothing to do"),
+            );
             return;
         };
         if order.state.is_final() {

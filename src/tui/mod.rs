@@ -9,4 +9,4 @@ pub mod widgets;
 
 pub use app::{App, Overlay};
 pub use event_loop::{Shutdown, run};
-pub use view::draw;
+pub use view::{Panel, draw, draw_panel};

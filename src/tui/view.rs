@@ -33,8 +33,6 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Paragraph::new(header_lines(app, area.width).to_vec()),
         header,
     );
-    let kill_open = matches!(app.overlay, Overlay::KillSwitch | Overlay::ConfirmFlatten);
-
     if area.width >= WIDE && area.height >= TALL {
         let [left, side] =
             Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDE_WIDTH)]).areas(body);
@@ -56,23 +54,19 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Constraint::Length(3),
         ])
         .areas(side);
-        draw_chart(frame, app, chart);
-        let block = Block::bordered().title(Span::styled(" Indicators ", theme::title()));
-        frame.render_widget(IndicatorPanel { app }, block.inner(indicators));
-        frame.render_widget(block, indicators);
-        panel(frame, "Confluence", confluence_lines(app, 5), confluence);
-        panel(frame, "Positions", position_lines(app), positions);
-        panel(frame, "Approvals", approval_lines(app), approvals);
-        panel_styled(
-            frame,
-            "Kill Switch",
-            kill_switch_lines(app, kill_open),
-            kill,
-            kill_open,
-        );
-        panel(frame, "Latency", latency_lines(app), latency);
-        panel(frame, "Drift", drift_lines(app), drift);
-        draw_log(frame, log);
+        for (panel, area) in [
+            (Panel::Candles, chart),
+            (Panel::Confluence, confluence),
+            (Panel::Positions, positions),
+            (Panel::Log, log),
+            (Panel::Indicators, indicators),
+            (Panel::Approvals, approvals),
+            (Panel::KillSwitch, kill),
+            (Panel::Latency, latency),
+            (Panel::Drift, drift),
+        ] {
+            draw_panel(frame, app, panel, area);
+        }
     } else {
         // Compact: the chart, then what the operator must never lose sight of.
         let [chart, bottom] =
@@ -82,16 +76,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 .areas(bottom);
         let [positions, kill] =
             Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(left);
-        draw_chart(frame, app, chart);
-        panel(frame, "Positions", position_lines(app), positions);
-        let mut kill_lines = kill_switch_lines(app, kill_open);
-        kill_lines.truncate(1);
-        panel_styled(frame, "Kill Switch", kill_lines, kill, kill_open);
-        if app.snapshot.approvals.is_empty() {
-            panel(frame, "Confluence", confluence_lines(app, 5), right);
+        draw_panel(frame, app, Panel::Candles, chart);
+        draw_panel(frame, app, Panel::Positions, positions);
+        // Three rows: the border and the trading state line.
+        draw_panel(frame, app, Panel::KillSwitch, kill);
+        let right_panel = if app.snapshot.approvals.is_empty() {
+            Panel::Confluence
         } else {
-            panel(frame, "Approvals", approval_lines(app), right);
-        }
+            Panel::Approvals
+        };
+        draw_panel(frame, app, right_panel, right);
     }
 
     frame.render_widget(
@@ -120,7 +114,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
 fn draw_overlay(frame: &mut Frame, app: &App, area: Rect) {
     let (title, lines, width, height): (&str, Vec<Line>, u16, u16) = match &app.overlay {
         Overlay::None | Overlay::KillSwitch => return,
-        Overlay::Help => ("Help", help_lines(), 60, 24),
+        Overlay::Help => {
+            let lines = help_lines();
+            let height = lines.len() as u16 + 2;
+            ("Help", lines, 60, height)
+        }
         Overlay::ConfirmFlatten => (
             "Flatten and halt?",
             vec![
@@ -168,33 +166,84 @@ fn draw_overlay(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-fn panel(frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, area: Rect) {
-    panel_styled(frame, title, lines, area, false);
+/// The cockpit's panels, by the titles operators and tests rely on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Panel {
+    Candles,
+    Indicators,
+    Confluence,
+    Positions,
+    Latency,
+    Drift,
+    KillSwitch,
+    Approvals,
+    Log,
 }
 
-fn panel_styled(
-    frame: &mut Frame,
-    title: &str,
-    lines: Vec<Line<'static>>,
-    area: Rect,
-    focused: bool,
-) {
-    let mut block = Block::bordered().title(Span::styled(format!(" {title} "), theme::title()));
-    if focused {
-        block = block.border_style(Style::new().fg(ratatui::style::Color::Yellow));
+impl Panel {
+    pub const ALL: [Panel; 9] = [
+        Panel::Candles,
+        Panel::Indicators,
+        Panel::Confluence,
+        Panel::Positions,
+        Panel::Latency,
+        Panel::Drift,
+        Panel::KillSwitch,
+        Panel::Approvals,
+        Panel::Log,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Panel::Candles => "Candles",
+            Panel::Indicators => "Indicators",
+            Panel::Confluence => "Confluence",
+            Panel::Positions => "Positions",
+            Panel::Latency => "Latency",
+            Panel::Drift => "Drift",
+            Panel::KillSwitch => "Kill Switch",
+            Panel::Approvals => "Approvals",
+            Panel::Log => "Log",
+        }
     }
+}
+
+/// Draws one panel, its border and title included, into `area`.
+pub fn draw_panel(frame: &mut Frame, app: &App, panel: Panel, area: Rect) {
+    let kill_open = matches!(app.overlay, Overlay::KillSwitch | Overlay::ConfirmFlatten);
+    let title = match app.snapshot.symbols.get(app.selected) {
+        Some(s) if panel == Panel::Candles => {
+            format!(" {} · {} {} ", panel.title(), s.symbol, s.interval)
+        }
+        _ => format!(" {} ", panel.title()),
+    };
+    let mut block = Block::bordered().title(Span::styled(title, theme::title()));
+    if panel == Panel::KillSwitch && kill_open {
+        block = block.border_style(Style::new().fg(Color::Yellow));
+    }
+    let inner = block.inner(area);
+    let lines = match panel {
+        Panel::Candles => {
+            frame.render_widget(block, area);
+            return draw_chart(frame, app, inner);
+        }
+        Panel::Indicators => {
+            frame.render_widget(block, area);
+            return frame.render_widget(IndicatorPanel { app }, inner);
+        }
+        Panel::Log => return draw_log(frame, block, area),
+        Panel::Confluence => confluence_lines(app, usize::from(inner.height)),
+        Panel::Positions => position_lines(app, inner.width),
+        Panel::Latency => latency_lines(app),
+        Panel::Drift => drift_lines(app),
+        Panel::KillSwitch => kill_switch_lines(app, kill_open),
+        Panel::Approvals => approval_lines(app),
+    };
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn draw_chart(frame: &mut Frame, app: &App, chart: Rect) {
+fn draw_chart(frame: &mut Frame, app: &App, inner: Rect) {
     let symbol = app.snapshot.symbols.get(app.selected);
-    let chart_title = match symbol {
-        Some(s) => format!(" Candles · {} {} ", s.symbol, s.interval),
-        None => " Candles ".to_string(),
-    };
-    let block = Block::bordered().title(Span::styled(chart_title, theme::title()));
-    let inner = block.inner(chart);
-    frame.render_widget(block, chart);
     match symbol {
         Some(s) => {
             let levels: Vec<Level> = s
@@ -246,10 +295,10 @@ fn draw_chart(frame: &mut Frame, app: &App, chart: Rect) {
     }
 }
 
-fn draw_log(frame: &mut Frame, area: Rect) {
+fn draw_log(frame: &mut Frame, block: Block, area: Rect) {
     frame.render_widget(
         TuiLoggerWidget::default()
-            .block(Block::bordered().title(Span::styled(" Log ", theme::title())))
+            .block(block)
             .output_separator(' ')
             .output_timestamp(Some("%H:%M:%S".to_string()))
             .output_target(false)

@@ -29,7 +29,7 @@ pub fn kill_switch_lines(app: &App, open: bool) -> Vec<Line<'static>> {
     }
     let breaker = match (s.breaker_room(), r.breaker_tripped_at_ms) {
         (Some(room), _) => Span::raw(format!(
-            "breaker at −{}%: {room:.0} USDT away",
+            "breaker −{}%: {room:.0} USDT away",
             (s.daily_loss_limit * Decimal::ONE_HUNDRED).normalize()
         )),
         (None, t) => Span::styled(
@@ -55,7 +55,7 @@ pub fn kill_switch_lines(app: &App, open: bool) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::from(first),
         Line::from(vec![
-            Span::raw(format!("day PnL {:+.2}  ", s.account.day_pnl)),
+            Span::raw(format!("day {:+.2} · ", s.account.day_pnl)),
             breaker,
         ]),
         Line::from(cooldown),
@@ -67,7 +67,7 @@ pub fn kill_switch_lines(app: &App, open: bool) -> Vec<Line<'static>> {
     };
     lines.push(Line::styled(
         if open {
-            "p pause · r reduce-only · F flatten · R resume · Esc"
+            "p pause r reduce F flatten R resume Esc"
         } else {
             "K: p pause r reduce F flatten R resume"
         },

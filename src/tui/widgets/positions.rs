@@ -9,7 +9,11 @@ use crate::domain::{OrderKind, OrderState, Side};
 use crate::tui::App;
 use crate::tui::theme;
 
-pub fn position_lines(app: &App) -> Vec<Line<'static>> {
+/// Below this width a position takes three lines instead of two.
+const NARROW: u16 = 60;
+
+pub fn position_lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    let narrow = width < NARROW;
     let s = &app.snapshot;
     let mut lines = Vec::new();
     for sym in &s.symbols {
@@ -36,17 +40,27 @@ pub fn position_lines(app: &App) -> Vec<Line<'static>> {
                 )
             }
         };
-        lines.push(Line::from(vec![
+        let what = vec![
             Span::styled(format!("{} ", sym.symbol), theme::title()),
             Span::styled(side, Style::new().fg(colour)),
             Span::raw(format!(
-                " {} @ {}  mark {}  ",
-                p.position.qty, p.position.entry_price, p.mark
+                " {} @ {}  ",
+                p.position.qty, p.position.entry_price
             )),
+        ];
+        let value = [
+            Span::raw(format!("mark {}  ", p.mark)),
             Span::styled(format!("uPnL {:+.2}", p.unrealized), pnl_style),
-        ]));
+        ];
+        if narrow {
+            lines.push(Line::from(what));
+            lines.push(Line::from(value.to_vec()));
+        } else {
+            lines.push(Line::from([what, value.to_vec()].concat()));
+        }
         lines.push(Line::from(vec![
-            Span::raw(format!("    SL {} ", p.stop)),
+            Span::raw(if narrow { "SL " } else { "    SL " }),
+            Span::raw(format!("{} ", p.stop)),
             mark(p.stop_confirmed),
             Span::raw(format!("  TP {} ", p.take_profit)),
             mark(p.take_profit_confirmed),
