@@ -24,8 +24,8 @@ fi
 
 # The terminal tests drive the release binary, the one operators run.
 cargo build --release --locked
-export COCKPIT_TEST_BIN="$(pwd)/${CARGO_TARGET_DIR:-target}/release/cockpit"
-case "${CARGO_TARGET_DIR:-}" in /*) COCKPIT_TEST_BIN="$CARGO_TARGET_DIR/release/cockpit" ;; esac
+COCKPIT_TEST_BIN="$(realpath "${CARGO_TARGET_DIR:-target}")/release/cockpit"
+export COCKPIT_TEST_BIN
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -318,7 +318,7 @@ fn run_cockpit(loaded: Loaded) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("the cockpit needs a terminal (run it in a terminal or tmux)");
     }
-    cockpit::logging::init().context("starting the log")?;
+    cockpit::logging::init(&loaded.config.paths.log_dir()).context("starting the log")?;
     let config = loaded.config;
     log::info!(
         "cockpit {} starting; config: {}",

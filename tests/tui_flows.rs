@@ -45,7 +45,11 @@ impl Desk {
     fn open() -> Desk {
         let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
         static LOGGER: std::sync::Once = std::sync::Once::new();
-        LOGGER.call_once(|| cockpit::logging::init().unwrap());
+        LOGGER.call_once(|| {
+            // The log file goes to a dir that lives as long as the test process.
+            let dir = tempfile::tempdir().unwrap().keep();
+            cockpit::logging::init(&dir).unwrap()
+        });
 
         let mut config = Config::default();
         config.market.interval = Interval::H1;

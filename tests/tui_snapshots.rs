@@ -207,6 +207,7 @@ fn masked() -> insta::Settings {
     settings.add_filter(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "[datetime]");
     settings.add_filter(r"\b\d{2}:\d{2}(:\d{2})?\b", "[time]");
     settings.add_filter(r"ck-[A-Z0-9]+-[a-z0-9]+", "[order id]");
+    settings.add_filter(r"log file: \S+", "log file: [path]");
     settings.set_prepend_module_to_snapshot(false);
     settings
 }
@@ -214,7 +215,8 @@ fn masked() -> insta::Settings {
 /// One test, so the process-wide logger behind the Log panel sees one story.
 #[test]
 fn every_panel_every_screen_size_and_the_overlays() {
-    cockpit::logging::init().unwrap();
+    let log_dir = tempfile::tempdir().unwrap();
+    cockpit::logging::init(log_dir.path()).unwrap();
     let mut desk = desk();
     let s = &desk.app.snapshot;
     // The story the snapshots tell must have happened.

@@ -63,6 +63,16 @@ impl Tmux {
             .unwrap();
     }
 
+    fn resize(&self, width: u16, height: u16) {
+        let status = self
+            .cmd()
+            .args(["resize-window", "-t", "main", "-x", &width.to_string()])
+            .args(["-y", &height.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     /// Waits until the screen satisfies `pred`; panics with the screen if it never does.
     fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -186,6 +196,26 @@ fn compact_terminal_80x24_shows_every_panel_in_16_colours() {
         s.lines().next().unwrap_or_default().contains("SHADOW"),
         "{s}"
     );
+    t.keys(&["q"]);
+    t.wait_for("exit", |s| s.contains("EXITED:0"));
+}
+
+#[test]
+fn resizing_switches_layout_and_leaves_nothing_behind() {
+    let t = Tmux::start("resize", 120, 40, &launch(""));
+    t.wait_for("the wide screen", |s| {
+        s.contains("Indicators") && s.contains("Drift")
+    });
+    t.resize(80, 24);
+    // Nothing of the wide layout may survive the redraw.
+    let s = t.wait_for("the compact screen", |s| {
+        s.contains("Kill Switch") && !s.contains("Indicators") && !s.contains("Drift")
+    });
+    assert_eq!(s.lines().count(), 24, "{s}");
+    t.resize(130, 42);
+    t.wait_for("the wide screen again", |s| {
+        s.contains("Indicators") && s.contains("Drift") && s.contains("Latency")
+    });
     t.keys(&["q"]);
     t.wait_for("exit", |s| s.contains("EXITED:0"));
 }

@@ -41,6 +41,8 @@ pub struct App {
     /// Candles scrolled back from the newest; 0 follows the market.
     pub scroll: usize,
     pub quit: bool,
+    /// The lowest level the Log panel shows; `l` cycles it.
+    pub log_level: log::LevelFilter,
     /// Set when the engine stopped publishing: shown, never silently ignored.
     pub engine_stopped: bool,
 }
@@ -58,6 +60,7 @@ impl App {
             zoom: chart_candles.clamp(MIN_ZOOM, MAX_ZOOM),
             scroll: 0,
             quit: false,
+            log_level: log::LevelFilter::Info,
             engine_stopped: false,
         }
     }
@@ -150,6 +153,15 @@ impl App {
             KeyCode::Left => self.scroll = (self.scroll + self.zoom / 4).min(self.history_len()),
             KeyCode::Right => self.scroll = self.scroll.saturating_sub(self.zoom / 4),
             KeyCode::End => self.scroll = 0,
+            KeyCode::Char('l') => {
+                use log::LevelFilter::{Debug, Error, Info, Warn};
+                self.log_level = match self.log_level {
+                    Info => Warn,
+                    Warn => Error,
+                    Error => Debug,
+                    _ => Info,
+                }
+            }
             KeyCode::Char('+') | KeyCode::Char('=') => {
                 self.zoom = (self.zoom * 2 / 3).max(MIN_ZOOM)
             }
@@ -322,6 +334,18 @@ mod tests {
         let mut app = App::new(Arc::default(), 120);
         app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
         assert!(app.quit);
+    }
+
+    #[test]
+    fn l_cycles_the_log_level() {
+        let mut app = App::new(Arc::default(), 120);
+        let mut seen = vec![app.log_level];
+        for _ in 0..4 {
+            assert!(press(&mut app, "l").is_empty());
+            seen.push(app.log_level);
+        }
+        use log::LevelFilter::{Debug, Error, Info, Warn};
+        assert_eq!(seen, vec![Info, Warn, Error, Debug, Info]);
     }
 
     #[test]

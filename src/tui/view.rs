@@ -5,11 +5,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
-use tui_logger::TuiLoggerWidget;
+use tui_logger::{TuiLoggerWidget, TuiWidgetState};
 
 use super::App;
 use super::app::Overlay;
 use super::theme;
+use super::widgets::LATENCY_BUDGET_MS;
 use super::widgets::{
     CandleChart, IndicatorPanel, Level, approval_lines, confluence_lines, drift_lines,
     header_lines, help_lines, kill_switch_lines, latency_lines, position_lines,
@@ -211,10 +212,10 @@ impl Panel {
 /// Draws one panel, its border and title included, into `area`.
 pub fn draw_panel(frame: &mut Frame, app: &App, panel: Panel, area: Rect) {
     let kill_open = matches!(app.overlay, Overlay::KillSwitch | Overlay::ConfirmFlatten);
-    let title = match app.snapshot.symbols.get(app.selected) {
-        Some(s) if panel == Panel::Candles => {
-            format!(" {} · {} {} ", panel.title(), s.symbol, s.interval)
-        }
+    let title = match (panel, app.snapshot.symbols.get(app.selected)) {
+        (Panel::Candles, Some(s)) => format!(" Candles · {} {} ", s.symbol, s.interval),
+        (Panel::Latency, _) => format!(" Latency · budget {} s ", LATENCY_BUDGET_MS / 1000),
+        (Panel::Log, _) => format!(" Log · {} (l) ", app.log_level.as_str().to_lowercase()),
         _ => format!(" {} ", panel.title()),
     };
     let mut block = Block::bordered().title(Span::styled(title, theme::title()));
@@ -231,7 +232,7 @@ pub fn draw_panel(frame: &mut Frame, app: &App, panel: Panel, area: Rect) {
             frame.render_widget(block, area);
             return frame.render_widget(IndicatorPanel { app }, inner);
         }
-        Panel::Log => return draw_log(frame, block, area),
+        Panel::Log => return draw_log(frame, block, area, app.log_level),
         Panel::Confluence => confluence_lines(app, usize::from(inner.height)),
         Panel::Positions => position_lines(app, inner.width),
         Panel::Latency => latency_lines(app),
@@ -295,9 +296,11 @@ fn draw_chart(frame: &mut Frame, app: &App, inner: Rect) {
     }
 }
 
-fn draw_log(frame: &mut Frame, block: Block, area: Rect) {
+fn draw_log(frame: &mut Frame, block: Block, area: Rect, level: log::LevelFilter) {
+    let state = TuiWidgetState::new().set_default_display_level(level);
     frame.render_widget(
         TuiLoggerWidget::default()
+            .state(&state)
             .block(block)
             .output_separator(' ')
             .output_timestamp(Some("%H:%M:%S".to_string()))

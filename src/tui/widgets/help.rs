@@ -2,12 +2,13 @@ use ratatui::text::{Line, Span};
 
 use crate::tui::theme;
 
-const KEYS: [(&str, &str); 16] = [
+const KEYS: [(&str, &str); 17] = [
     ("?", "show / hide this help"),
     ("Tab / Shift-Tab", "next / previous symbol"),
     ("← / →", "scroll the chart back / forward"),
     ("End", "follow the newest candle"),
     ("+ / -", "zoom the chart in / out"),
+    ("l", "Log panel level: info, warn, error, debug"),
     ("a", "arm / disarm (disarmed: no new entries)"),
     ("m", "mode Shadow → Paper → Live (type LIVE)"),
     ("s", "automation: auto <-> semi"),

@@ -9,7 +9,7 @@ use crate::tui::App;
 use crate::tui::theme;
 
 /// Candle close → order sent must stay under this.
-const BUDGET_MS: i64 = 3_000;
+pub const LATENCY_BUDGET_MS: i64 = 3_000;
 
 pub fn latency_lines(app: &App) -> Vec<Line<'static>> {
     let stats = &app.snapshot.latency;
@@ -22,7 +22,7 @@ pub fn latency_lines(app: &App) -> Vec<Line<'static>> {
     )];
     for s in stats {
         let unit = s.stage.unit();
-        let style = if s.stage == Stage::CloseToSent && s.last > BUDGET_MS {
+        let style = if s.stage == Stage::CloseToSent && s.last > LATENCY_BUDGET_MS {
             Style::new().fg(Color::Red)
         } else {
             Style::new()

@@ -20,5 +20,5 @@ pub use header::header_lines;
 pub use help::help_lines;
 pub use indicators::IndicatorPanel;
 pub use kill_switch::kill_switch_lines;
-pub use latency::latency_lines;
+pub use latency::{LATENCY_BUDGET_MS, latency_lines};
 pub use positions::position_lines;
