@@ -8,8 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use cockpit::config::{Automation, Config};
 use cockpit::domain::{Candle, Interval, Mode, Price, Qty, Symbol, TradingState};
-use cockpit::engine::{Command, Engine, Event, Runner, Snapshot};
-use cockpit::exec::paper::{FundingSchedule, PaperExchange};
+use cockpit::engine::{Command, Event, Runner, Snapshot};
 use cockpit::journal::DecisionStatus;
 use cockpit::tui::{App, Overlay};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -56,14 +55,7 @@ impl Desk {
         config.engine.mode = Mode::Paper;
         config.engine.automation = Automation::Semi;
         config.engine.armed = false;
-        let engine = Engine::new(&config, "test", i64::MAX / 4)
-            .unwrap()
-            .with_strategies(|| Box::new(Scripted));
-        let exchange = PaperExchange::new(
-            &config.paper,
-            FundingSchedule::constant(config.paper.funding_rate),
-        );
-        let mut runner = Runner::new(engine, exchange, None);
+        let mut runner = common::paper_runner(&config, || Box::new(Scripted));
         runner.keep_notices = true;
         let warm_up = (0..24)
             .map(|i| {

@@ -8,8 +8,7 @@ use std::sync::Arc;
 
 use cockpit::config::{Automation, Config};
 use cockpit::domain::{Candle, Interval, Mode, Side, Symbol};
-use cockpit::engine::{Engine, Event, Runner};
-use cockpit::exec::paper::{FundingSchedule, PaperExchange};
+use cockpit::engine::{Event, Runner};
 use cockpit::indicators::IndicatorValues;
 use cockpit::market::demo::DemoMarket;
 use cockpit::strategy::{Proposal, Reason, Strategy};
@@ -21,6 +20,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Color;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
+
+mod common;
 
 /// 2024-01-01T00:00Z.
 const T0: i64 = 1_704_067_200_000;
@@ -107,14 +108,7 @@ fn desk() -> Desk {
     config.engine.mode = Mode::Paper;
     config.engine.automation = Automation::Semi;
     config.engine.armed = true;
-    let engine = Engine::new(&config, "demo", i64::MAX / 4)
-        .unwrap()
-        .with_strategies(|| Box::new(Timed { seen: 0 }));
-    let exchange = PaperExchange::new(
-        &config.paper,
-        FundingSchedule::constant(config.paper.funding_rate),
-    );
-    let mut runner = Runner::new(engine, exchange, None);
+    let mut runner = common::paper_runner(&config, || Box::new(Timed { seen: 0 }));
     let app = App::new(Arc::new(runner.engine.snapshot()), config.ui.chart_candles);
     let mut desk = Desk { runner, app };
     let mut markets: Vec<DemoMarket> = (0..2)

@@ -6,7 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
+use cockpit::config::Config;
 use cockpit::domain::{Candle, Side, Symbol};
+use cockpit::engine::{Engine, Runner};
+use cockpit::exec::paper::{FundingSchedule, PaperExchange};
 use cockpit::indicators::IndicatorValues;
 use cockpit::strategy::{Proposal, Reason, Strategy};
 use cockpit::tui::{App, draw};
@@ -78,4 +81,17 @@ pub fn render(app: &App, width: u16, height: u16) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The engine core with `strategy` on every symbol, and the paper exchange,
+/// without a journal: the cockpit's runner, minus the disk.
+pub fn paper_runner(config: &Config, strategy: impl Fn() -> Box<dyn Strategy>) -> Runner {
+    let engine = Engine::new(config, "test", i64::MAX / 4)
+        .unwrap()
+        .with_strategies(strategy);
+    let exchange = PaperExchange::new(
+        &config.paper,
+        FundingSchedule::constant(config.paper.funding_rate),
+    );
+    Runner::new(engine, exchange, None)
 }
