@@ -23,8 +23,13 @@ if [ ! -d "$data/klines" ]; then
 fi
 
 # The terminal tests drive the release binary, the one operators run.
-cargo build --release --locked
-COCKPIT_TEST_BIN="$(realpath "${CARGO_TARGET_DIR:-target}")/release/cockpit"
+# Cargo says where it put the binary, whatever the target dir is set by.
+COCKPIT_TEST_BIN=$(cargo build --release --locked --message-format=json-render-diagnostics |
+  sed -n 's/.*"executable":"\([^"]*\/cockpit\)".*/\1/p' | tail -n 1)
+if [ ! -x "$COCKPIT_TEST_BIN" ]; then
+  echo "error: cargo build --release did not report the cockpit binary" >&2
+  exit 1
+fi
 export COCKPIT_TEST_BIN
 
 log=$(mktemp)

@@ -46,7 +46,7 @@ pub fn init(log_dir: &Path) -> anyhow::Result<()> {
         .spawn(|| {
             loop {
                 thread::park();
-                tui_logger::move_events();
+                sync_panel();
             }
         })
         .context("starting the log panel's thread")?;
@@ -65,6 +65,18 @@ pub fn init(log_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// tui-logger's `move_events` takes the waiting records before it locks the
+/// panel's buffer, so a second caller in between finds nothing to move and
+/// returns before the first is done: one mover at a time.
+static MOVING: Mutex<()> = Mutex::new(());
+
+/// Moves every record logged so far into the Log panel; returns when they
+/// are there (tests call this before they read the panel).
+pub fn sync_panel() {
+    let _one_at_a_time = MOVING.lock().unwrap_or_else(PoisonError::into_inner);
+    tui_logger::move_events();
+}
+
 struct CockpitLogger {
     level: LevelFilter,
     /// `None` once a write failed: one warning, not one per record.
@@ -79,9 +91,11 @@ impl CockpitLogger {
     }
 
     fn to_file(&self, record: &Record) {
+        // Formatted before the lock: a Display impl that logs must not find
+        // the file locked by its own thread.
+        let line = format_line(now_ms(), record);
         let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(f) = file.as_mut() else { return };
-        let line = format_line(now_ms(), record);
         if let Err(e) = f.write_line(&line) {
             let message = format!(
                 "cannot write the log file {}: {e}; the rest of this session logs to the Log panel only",

@@ -155,7 +155,7 @@ impl Desk {
     fn screen(&self) -> String {
         // The logger's own thread moves records into the panel's buffer only
         // every few ms; move them now so the screen shows the latest.
-        tui_logger::move_events();
+        cockpit::logging::sync_panel();
         let screen = common::render(&self.app, WIDTH, HEIGHT);
         println!("{screen}");
         screen

@@ -221,7 +221,7 @@ fn every_panel_every_screen_size_and_the_overlays() {
         (&s.decisions, desk.runner.engine.trades())
     );
     assert_eq!(s.approvals.len(), 1, "the ETH proposal should wait");
-    tui_logger::move_events();
+    cockpit::logging::sync_panel();
 
     let _guard = masked().bind_to_scope();
     insta::assert_snapshot!("screen_160x48", screen(&desk.app, 160, 48));

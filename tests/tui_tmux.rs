@@ -42,6 +42,8 @@ impl Tmux {
 
     fn cmd(&self) -> Command {
         let mut c = Command::new("tmux");
+        // The launch line is POSIX shell; tmux would run it in the user's $SHELL.
+        c.env("SHELL", "/bin/sh");
         c.args(["-L", &self.socket, "-f", "/dev/null"]);
         c
     }
@@ -50,6 +52,15 @@ impl Tmux {
         let out = self
             .cmd()
             .args(["capture-pane", "-p", "-t", "main"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen_with_escapes(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-e", "-t", "main"])
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -106,6 +117,21 @@ fn launch(extra_env: &str) -> String {
         "env XDG_CONFIG_HOME=/nonexistent XDG_DATA_HOME=/tmp COCKPIT_PATHS_DATA_DIR=$(mktemp -d) TERM=xterm-256color COCKPIT_DEMO_CANDLE_MS=400 COCKPIT_DEMO_TICKS_PER_CANDLE=4 {extra_env} {bin} --config {}; echo EXITED:$?; sleep 30",
         config.display()
     )
+}
+
+/// Every `38;5;n` / `48;5;n` palette index in a pane captured with escapes.
+fn palette_indices(styled: &str) -> Vec<u32> {
+    ["38;5;", "48;5;"]
+        .iter()
+        .flat_map(|prefix| styled.match_indices(prefix).map(|(i, p)| i + p.len()))
+        .filter_map(|start| {
+            let digits: String = styled[start..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .collect()
 }
 
 /// The release binary when `scripts/test.sh` built one (what operators run),
@@ -196,6 +222,17 @@ fn compact_terminal_80x24_shows_every_panel_in_16_colours() {
         s.lines().next().unwrap_or_default().contains("SHADOW"),
         "{s}"
     );
+    // The pane with its escape sequences: colours are there, and every one of
+    // them is one of the 16. crossterm writes even those as `38;5;n`, so the
+    // index must stay below 16; RGB (`38;2;…`) is never allowed.
+    let styled = t.screen_with_escapes();
+    let indices = palette_indices(&styled);
+    assert!(!indices.is_empty(), "no colour at all:\n{styled}");
+    assert!(
+        indices.iter().all(|&n| n < 16),
+        "a colour beyond the 16 ({indices:?}):\n{styled}"
+    );
+    assert!(!styled.contains("8;2;"), "an RGB colour:\n{styled}");
     t.keys(&["q"]);
     t.wait_for("exit", |s| s.contains("EXITED:0"));
 }

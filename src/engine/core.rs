@@ -260,7 +260,7 @@ impl Engine {
                 entry_ms: trade.entry_time_ms,
                 exit: Some(TradeExit {
                     at_ms: trade.exit_time_ms,
-                    won: !trade.pnl.is_sign_negative(),
+                    won: trade.pnl >= Decimal::ZERO,
                 }),
             });
         }

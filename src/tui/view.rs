@@ -1,4 +1,5 @@
-//! Layout of the first screen. Rendering is a pure function of [`App`].
+//! Layout of the screen. Rendering is a function of [`App`] alone, but for
+//! the Log panel, which shows the process-wide log buffer.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -216,20 +216,27 @@ fn draw_markers<'t>(
         [a, b, ..] => b.bar.open_time_ms - a.bar.open_time_ms,
         _ => i64::MAX,
     };
-    let column_of = |t: i64| -> Option<usize> {
+    // Fills are stamped with the time of the price update that made them; a
+    // fill at a candle's close time (a replay's or backtest's clock) belongs
+    // to that candle, not to the next one: look up a millisecond earlier.
+    let column_of = |stamp: i64| -> Option<usize> {
+        let t = stamp - 1;
         if t < first.bar.open_time_ms || t >= last.bar.open_time_ms.saturating_add(step) {
             return None;
         }
         Some(columns.partition_point(|c| c.bar.open_time_ms <= t) - 1)
     };
     let bottom = area.y + area.height - VOLUME_ROWS - 2;
-    // Below the low, or above the high, of the candle in that column.
+    // Below the low, or above the high, of the candle in that column; on the
+    // other side when the plot's edge leaves no room, never over the candle.
     let mut mark = |i: usize, below: bool, glyph: char, style: Style| {
         let bar = columns[i].bar;
-        let y = if below {
-            (row_of(bar.low) + 1).min(bottom)
-        } else {
-            row_of(bar.high).saturating_sub(1).max(area.y)
+        let under = row_of(bar.low) + 1;
+        let over = row_of(bar.high).checked_sub(1).filter(|&y| y >= area.y);
+        let y = match (below, under <= bottom, over) {
+            (true, true, _) | (false, true, None) => under,
+            (false, _, Some(y)) | (true, false, Some(y)) => y,
+            (_, false, None) => return,
         };
         put(buf, area.x + i as u16 * cell_width, y, glyph, style);
     };

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use rust_decimal::Decimal;
 
 use crate::config::Automation;
+use crate::domain::TradingState;
 use crate::domain::time::format_utc;
 use crate::engine::FeedState;
 use crate::tui::App;
@@ -109,6 +110,10 @@ fn money_line(app: &App, wide: bool) -> Line<'static> {
     spans.push(sep());
     spans.push(match s.breaker_room() {
         None => Span::styled("BREAKER TRIPPED", Style::new().fg(Color::Red)),
+        // Halted, nothing trades and the breaker is not watched.
+        Some(_) if s.trading_state == TradingState::Halted => {
+            Span::styled("breaker: halted", theme::dim())
+        }
         Some(room) => {
             // Closer than a fifth of the allowed loss: make it stand out.
             let allowed = s.risk.day_start_equity * s.daily_loss_limit;

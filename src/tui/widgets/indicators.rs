@@ -1,6 +1,6 @@
 //! The selected symbol's indicators: values printed, and RSI (with its 30/70
 //! band), ADX (+DI/−DI and the strategy's threshold) and the MACD histogram
-//! drawn over the candles the chart shows.
+//! drawn over the latest closed candles, ending where the chart is scrolled to.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
