@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ai;
+pub mod binance;
 pub mod config;
 pub mod domain;
 pub mod engine;

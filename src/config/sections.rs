@@ -202,7 +202,11 @@ pub struct BinanceConfig {
     pub network: Network,
     /// Mainnet needs this flag as well as `network = "mainnet"`.
     pub allow_mainnet: bool,
+    /// Testnet `https://demo-fapi.binance.com`, mainnet `https://fapi.binance.com`.
     pub rest_url: String,
+    /// The base the routed streams hang under (`/market`, `/public`,
+    /// `/private`): testnet `wss://fstream.binancefuture.com`, mainnet
+    /// `wss://fstream.binance.com`.
     pub ws_url: String,
     /// Prefer COCKPIT_BINANCE_API_KEY / COCKPIT_BINANCE_API_SECRET over the file.
     pub api_key: Secret,
@@ -215,8 +219,8 @@ impl Default for BinanceConfig {
         BinanceConfig {
             network: Network::Testnet,
             allow_mainnet: false,
-            rest_url: "https://testnet.binancefuture.com".to_string(),
-            ws_url: "wss://stream.binancefuture.com".to_string(),
+            rest_url: "https://demo-fapi.binance.com".to_string(),
+            ws_url: "wss://fstream.binancefuture.com".to_string(),
             api_key: Secret::default(),
             api_secret: Secret::default(),
             recv_window_ms: 5000,
