@@ -19,14 +19,14 @@ use cockpit::domain::{
     Candle, ClientOrderId, Fill, Interval, Leg, Liquidity, Mode, OrderKind, OrderState, Price, Qty,
     Side, Symbol,
 };
-use cockpit::engine::{Action, Command, Engine, Event};
+use cockpit::engine::{Command, Engine, Event};
 use cockpit::exec::ExecReport;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
 mod common;
-use common::Scripted;
+use common::{Scripted, submitted};
 
 // ---------------------------------------------------------------- helpers
 
@@ -1052,15 +1052,6 @@ fn engine_ids(symbol: &Symbol, t0: i64) -> Vec<ClientOrderId> {
             true,
         )
         .unwrap(),
-    };
-    let submitted = |actions: &[Action]| -> Vec<cockpit::domain::OrderRequest> {
-        actions
-            .iter()
-            .filter_map(|a| match a {
-                Action::Submit(o) => Some(o.request().clone()),
-                _ => None,
-            })
-            .collect()
     };
     engine.process(t0 + HOUR, candle(t0, "990"));
     let at = t0 + 2 * HOUR;

@@ -15,7 +15,7 @@ use cockpit::risk::Refusal;
 use rust_decimal::Decimal;
 
 mod common;
-use common::Scripted;
+use common::{Scripted, submitted};
 
 const HOUR: i64 = 3_600_000;
 /// 2024-01-01T00:00Z.
@@ -113,16 +113,6 @@ impl World {
         }
         (entry, protective[0].clone(), protective[1].clone())
     }
-}
-
-fn submitted(actions: &[Action]) -> Vec<OrderRequest> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Submit(o) => Some(o.request().clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 fn cancelled(actions: &[Action]) -> Vec<ClientOrderId> {

@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use cockpit::config::Config;
-use cockpit::domain::{Candle, Side, Symbol};
-use cockpit::engine::{Engine, Runner};
+use cockpit::domain::{Candle, OrderRequest, Side, Symbol};
+use cockpit::engine::{Action, Engine, Runner};
 use cockpit::exec::paper::{FundingSchedule, PaperExchange};
 use cockpit::indicators::IndicatorValues;
 use cockpit::strategy::{Proposal, Reason, Strategy};
@@ -94,4 +94,15 @@ pub fn paper_runner(config: &Config, strategy: impl Fn() -> Box<dyn Strategy>) -
         FundingSchedule::constant(config.paper.funding_rate),
     );
     Runner::new(engine, exchange, None)
+}
+
+/// The orders among the engine's actions, in the order it sent them.
+pub fn submitted(actions: &[Action]) -> Vec<OrderRequest> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Submit(o) => Some(o.request().clone()),
+            _ => None,
+        })
+        .collect()
 }

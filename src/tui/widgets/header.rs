@@ -7,6 +7,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use rust_decimal::Decimal;
 
+use super::kill_switch::breaker_distance;
 use crate::config::Automation;
 use crate::domain::TradingState;
 use crate::domain::time::format_utc;
@@ -123,10 +124,7 @@ fn money_line(app: &App, wide: bool) -> Line<'static> {
                 Style::new()
             };
             let text = if wide {
-                format!(
-                    "breaker −{}%: {room:.0} USDT away",
-                    (s.daily_loss_limit * Decimal::ONE_HUNDRED).normalize()
-                )
+                breaker_distance(s, room)
             } else {
                 format!("breaker {room:.0} away")
             };

@@ -6,8 +6,17 @@ use rust_decimal::Decimal;
 
 use crate::domain::TradingState;
 use crate::domain::time::format_utc;
+use crate::engine::Snapshot;
 use crate::tui::App;
 use crate::tui::theme;
+
+/// "breaker −3%: 290 USDT away": the limit and the equity left above it.
+pub(super) fn breaker_distance(s: &Snapshot, room: Decimal) -> String {
+    format!(
+        "breaker −{}%: {room:.0} USDT away",
+        (s.daily_loss_limit * Decimal::ONE_HUNDRED).normalize()
+    )
+}
 
 pub fn kill_switch_lines(app: &App, open: bool) -> Vec<Line<'static>> {
     let s = &app.snapshot;
@@ -28,10 +37,7 @@ pub fn kill_switch_lines(app: &App, open: bool) -> Vec<Line<'static>> {
         ));
     }
     let breaker = match (s.breaker_room(), r.breaker_tripped_at_ms) {
-        (Some(room), _) => Span::raw(format!(
-            "breaker −{}%: {room:.0} USDT away",
-            (s.daily_loss_limit * Decimal::ONE_HUNDRED).normalize()
-        )),
+        (Some(room), _) => Span::raw(breaker_distance(s, room)),
         (None, t) => Span::styled(
             format!(
                 "breaker TRIPPED at {}",
