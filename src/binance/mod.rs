@@ -1,12 +1,15 @@
 //! The Binance USD-M Futures adapter, bottom layer: signing, the error
 //! taxonomy, wire types and their conversion to the domain, stream names and
-//! client order ids. Pure code: nothing here opens a connection; the REST and
-//! WebSocket clients build on it and take every base URL from configuration.
+//! client order ids (pure code), and above them the REST client (`rest`) with
+//! the one retry policy (`retry`). Every base URL comes from configuration.
 
 pub mod client_id;
 pub mod error;
+pub mod rest;
+pub mod retry;
 pub mod sign;
 pub mod streams;
+pub mod tls;
 pub mod wire;
 
 pub use error::BinanceError;

@@ -293,7 +293,12 @@ impl Engine {
         self.now_ms = self.now_ms.max(at_ms);
         let mut out = Vec::new();
         match event {
-            Event::Candle { symbol, candle } => self.on_candle(at_ms, symbol, candle, &mut out),
+            Event::Candle { symbol, candle } => {
+                self.on_candle(at_ms, symbol, candle, true, &mut out)
+            }
+            Event::LateCandle { symbol, candle } => {
+                self.on_candle(at_ms, symbol, candle, false, &mut out)
+            }
             Event::Price { symbol, price } => {
                 self.book.marks.insert(symbol, price);
                 self.check_equity(&mut out);
@@ -337,6 +342,7 @@ impl Engine {
         at_ms: i64,
         symbol: Symbol,
         candle: crate::domain::Candle,
+        may_enter: bool,
         out: &mut Vec<Action>,
     ) {
         let received_us = (self.clock)();
@@ -403,7 +409,18 @@ impl Engine {
             unrealized,
             equity,
         })));
-        self.decide(index, at_ms, close_ms, received_us, features_us, out);
+        if may_enter {
+            self.decide(index, at_ms, close_ms, received_us, features_us, out);
+        } else {
+            self.notice(
+                out,
+                NoticeLevel::Info,
+                format!(
+                    "{symbol}: candle of {} arrived late; no entry from it",
+                    crate::domain::time::format_utc(open_time)
+                ),
+            );
+        }
         out.push(Action::Publish);
     }
 

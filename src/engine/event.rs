@@ -14,6 +14,13 @@ pub enum Event {
         symbol: Symbol,
         candle: Candle,
     },
+    /// A closed candle that arrived later than the configured age (a
+    /// backfill after a reconnect, a slow stream): indicators and charts
+    /// advance, but it triggers no entry — its moment has passed.
+    LateCandle {
+        symbol: Symbol,
+        candle: Candle,
+    },
     /// A mark-price tick between candle updates.
     Price {
         symbol: Symbol,

@@ -77,7 +77,7 @@ impl Runner {
         let mut outcome = StepOutcome::default();
         let mut queue = VecDeque::new();
         let mut exchange_busy = false;
-        if let Event::Candle { symbol, candle } = &event {
+        if let Event::Candle { symbol, candle } | Event::LateCandle { symbol, candle } = &event {
             let reports = self.exchange.on_candle(at_ms, symbol, candle);
             exchange_busy |= !reports.is_empty();
             queue.extend(reports.into_iter().map(Event::Exec));
