@@ -4,12 +4,14 @@
 //! the one retry policy (`retry`). Every base URL comes from configuration.
 
 pub mod client_id;
+pub mod credentials;
 pub mod error;
 pub mod rest;
 pub mod retry;
 pub mod sign;
 pub mod streams;
 pub mod tls;
+pub mod venue;
 pub mod wire;
 
 pub use error::BinanceError;

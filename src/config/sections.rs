@@ -208,10 +208,30 @@ pub struct BinanceConfig {
     /// `/private`): testnet `wss://fstream.binancefuture.com`, mainnet
     /// `wss://fstream.binance.com`.
     pub ws_url: String,
-    /// Prefer COCKPIT_BINANCE_API_KEY / COCKPIT_BINANCE_API_SECRET over the file.
+    /// Not read for trading: live keys come from BINANCE_API_KEY /
+    /// BINANCE_API_SECRET or from `key_file`. Kept so that an old file
+    /// still parses; live mode refuses keys written here.
     pub api_key: Secret,
     pub api_secret: Secret,
+    /// A file with the API key on its first line and the secret on its
+    /// second; it must be readable by its owner only (chmod 600).
+    pub key_file: String,
     pub recv_window_ms: u64,
+    /// After this an order request's outcome is unknown and is asked about.
+    pub request_timeout_ms: u64,
+    /// Leverage and margin type set on every traded symbol before trading.
+    pub leverage: u32,
+    /// "ISOLATED" or "CROSSED".
+    pub margin_type: String,
+    /// A closed candle that arrives later than this after its close (a
+    /// backfill after a reconnect, a slow stream) moves the indicators but
+    /// opens no trade.
+    pub late_candle_ms: i64,
+    /// A position whose stop is not confirmed on the exchange within this
+    /// is closed.
+    pub stop_deadline_ms: u64,
+    /// Closed candles loaded over REST at start to warm the indicators up.
+    pub warm_up_bars: usize,
 }
 
 impl Default for BinanceConfig {
@@ -223,7 +243,14 @@ impl Default for BinanceConfig {
             ws_url: "wss://fstream.binancefuture.com".to_string(),
             api_key: Secret::default(),
             api_secret: Secret::default(),
+            key_file: String::new(),
             recv_window_ms: 5000,
+            request_timeout_ms: 10_000,
+            leverage: 3,
+            margin_type: "ISOLATED".to_string(),
+            late_candle_ms: 30_000,
+            stop_deadline_ms: 5_000,
+            warm_up_bars: 1000,
         }
     }
 }

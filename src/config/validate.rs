@@ -232,6 +232,24 @@ impl Config {
                 "mainnet trades real money: also set binance.allow_mainnet = true".into(),
             );
         }
+        if !(1..=125).contains(&b.leverage) {
+            bad(
+                "binance.leverage",
+                format!("{} must be 1..=125", b.leverage),
+            );
+        }
+        if !matches!(b.margin_type.as_str(), "ISOLATED" | "CROSSED") {
+            bad(
+                "binance.margin_type",
+                format!("`{}` must be \"ISOLATED\" or \"CROSSED\"", b.margin_type),
+            );
+        }
+        if b.late_candle_ms < 0 || b.stop_deadline_ms == 0 || b.request_timeout_ms == 0 {
+            bad(
+                "binance.late_candle_ms",
+                "late_candle_ms must be ≥ 0, stop_deadline_ms and request_timeout_ms > 0".into(),
+            );
+        }
         if !(1..=60_000).contains(&b.recv_window_ms) {
             bad(
                 "binance.recv_window_ms",

@@ -24,10 +24,23 @@ impl Engine {
                 self.armed = false;
                 Ok("disarmed: no new entries, exits and stops still managed".into())
             }
-            Command::SetMode(Mode::Live) => Err(format!(
-                "live trading needs the Binance adapter, which this build does not have yet; staying in {}",
+            Command::SetMode(Mode::Live) if !self.live_available => Err(format!(
+                "live trading needs Binance API keys and `cockpit run --feed binance --live`; staying in {}",
                 self.mode
             )),
+            // Paper and live keep one book: switching between them with
+            // something open would mix a simulated and a real position.
+            Command::SetMode(mode)
+                if mode != self.mode
+                    && (mode == Mode::Live || self.mode == Mode::Live)
+                    && (!self.book.positions.is_empty()
+                        || self.book.live_orders().next().is_some()) =>
+            {
+                Err(format!(
+                    "positions or orders are open in {}: flatten them (K, F) before switching to {mode}",
+                    self.mode
+                ))
+            }
             Command::SetMode(mode) => {
                 self.mode = mode;
                 if mode == Mode::Shadow {

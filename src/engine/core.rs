@@ -125,6 +125,11 @@ pub struct Engine {
     feed: FeedStatus,
     ema_periods: [usize; 3],
     adx_threshold: f64,
+    /// The strategy's ATR multiples, for levels of a position adopted at reconciliation.
+    pub(super) stop_atr_mult: f64,
+    pub(super) take_profit_atr_mult: f64,
+    /// A live venue is connected: the operator may switch to Live.
+    pub(super) live_available: bool,
     /// No candle update for this long marks the feed stale.
     stale_after_ms: i64,
     pub(super) now_ms: i64,
@@ -200,6 +205,9 @@ impl Engine {
             },
             ema_periods: config.indicators.ema_periods,
             adx_threshold: config.strategy.adx_min,
+            stop_atr_mult: config.strategy.stop_atr_mult,
+            take_profit_atr_mult: config.strategy.take_profit_atr_mult,
+            live_available: false,
             stale_after_ms,
             now_ms: 0,
             seq: 0,
@@ -265,6 +273,30 @@ impl Engine {
             });
         }
         self.trades.push(trade);
+    }
+
+    /// A live venue is connected (keys checked, `--live` given): the Live
+    /// mode becomes selectable.
+    pub fn set_live_available(&mut self, available: bool) {
+        self.live_available = available;
+    }
+
+    /// The exchange's filters replace the built-in ones (live and paper on
+    /// Binance data), in the order of the configured symbols.
+    pub fn set_instruments(&mut self, instruments: Vec<Instrument>) {
+        for instrument in instruments {
+            if let Some(i) = self
+                .symbols
+                .iter()
+                .position(|s| s.symbol == instrument.symbol)
+            {
+                self.instruments[i] = instrument;
+            }
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// While warming, candles update indicators and charts but no decision is made.

@@ -94,11 +94,7 @@ impl Engine {
         };
         match (self.mode, self.automation) {
             (Mode::Shadow, _) => record.status = DecisionStatus::Recorded,
-            (Mode::Live, _) => {
-                // Unreachable today: SetMode refuses Live until the Binance adapter exists.
-                record.status = DecisionStatus::Refused;
-            }
-            (Mode::Paper, Automation::Semi) => {
+            (Mode::Paper | Mode::Live, Automation::Semi) => {
                 record.status = DecisionStatus::Queued;
                 record.deadline_ms = Some(self.now_ms + self.approval_timeout_ms);
                 self.notice(
@@ -117,7 +113,7 @@ impl Engine {
                     plan,
                 });
             }
-            (Mode::Paper, Automation::Auto) => {
+            (Mode::Paper | Mode::Live, Automation::Auto) => {
                 self.send_entry(&mut record, approved, plan, received_us, out);
             }
         }

@@ -12,6 +12,7 @@ mod decide;
 mod event;
 pub mod feed;
 mod latency;
+mod reconcile;
 mod reports;
 mod runner;
 mod snapshot;

@@ -35,6 +35,19 @@ impl Engine {
                 );
                 self.on_fill(fill, Some("liquidation"), out);
             }
+            ExecReport::Unknown { id, reason, .. } => {
+                if self.book.set_state(&id, OrderState::Unknown).is_some() {
+                    self.journal_order(&id, self.now_ms, out);
+                    self.notice(
+                        out,
+                        NoticeLevel::Warn,
+                        format!(
+                            "{id}: outcome unknown ({reason}); asking the exchange, not resending"
+                        ),
+                    );
+                }
+            }
+            ExecReport::Reconciled(snapshot) => self.on_reconciled(*snapshot, out),
             ExecReport::Funding {
                 symbol,
                 rate,

@@ -23,6 +23,10 @@ const PUBLISH_EVERY: Duration = Duration::from_millis(33);
 pub struct Runner {
     pub engine: Engine,
     pub exchange: PaperExchange,
+    /// The real venue, when live trading is possible: orders go to it while
+    /// the engine is in Live mode, and cancels follow the orders it got.
+    pub live: Option<Box<dyn Exchange>>,
+    live_orders: std::collections::HashSet<crate::domain::ClientOrderId>,
     pub journal: Option<Journal>,
     /// Records waiting for the next commit.
     pending: Vec<Record>,
@@ -44,6 +48,8 @@ impl Runner {
         Runner {
             engine,
             exchange,
+            live: None,
+            live_orders: Default::default(),
             journal,
             pending: Vec::new(),
             batch: 1,
@@ -88,21 +94,29 @@ impl Runner {
                 match action {
                     Action::Submit(order) => {
                         exchange_busy = true;
-                        queue.extend(
-                            self.exchange
-                                .submit(at_ms, &order)
-                                .into_iter()
-                                .map(Event::Exec),
-                        );
+                        let reports = match self.live.as_mut() {
+                            Some(live) if self.engine.mode() == crate::domain::Mode::Live => {
+                                self.live_orders.insert(order.request().id.clone());
+                                live.submit(at_ms, &order)
+                            }
+                            _ => self.exchange.submit(at_ms, &order),
+                        };
+                        queue.extend(reports.into_iter().map(Event::Exec));
                     }
                     Action::Cancel(id) => {
                         exchange_busy = true;
-                        queue.extend(
-                            self.exchange
-                                .cancel(at_ms, &id)
-                                .into_iter()
-                                .map(Event::Exec),
-                        );
+                        let reports = match self.live.as_mut() {
+                            // Ours from this run, or an orphan the live
+                            // account's reconciliation found.
+                            Some(live)
+                                if self.live_orders.contains(&id)
+                                    || self.engine.mode() == crate::domain::Mode::Live =>
+                            {
+                                live.cancel(at_ms, &id)
+                            }
+                            _ => self.exchange.cancel(at_ms, &id),
+                        };
+                        queue.extend(reports.into_iter().map(Event::Exec));
                     }
                     Action::Journal(record) => {
                         if self.journal.is_some() {

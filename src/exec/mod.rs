@@ -7,7 +7,7 @@ pub mod paper;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Candle, ClientOrderId, Fill, Symbol};
+use crate::domain::{Candle, ClientOrderId, Fill, OrderRequest, Position, Symbol};
 use crate::risk::Approved;
 
 /// What an exchange reports back. The engine learns about orders only from these.
@@ -38,6 +38,28 @@ pub enum ExecReport {
     },
     /// The position was liquidated at `fill.price` (isolated margin exhausted).
     Liquidated(Fill),
+    /// The order's outcome is not known (timeout, 5xx, dropped connection):
+    /// it may exist. It stays in doubt until the venue settles it.
+    Unknown {
+        id: ClientOrderId,
+        reason: String,
+        at_ms: i64,
+    },
+    /// What the exchange holds, read at start and after every reconnect.
+    Reconciled(Box<AccountSnapshot>),
+}
+
+/// The account as the exchange reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountSnapshot {
+    pub at_ms: i64,
+    /// Wallet balance (realized), USDT.
+    pub wallet: Decimal,
+    /// Wallet plus unrealized PnL: the equity risk sizes on.
+    pub equity: Decimal,
+    pub positions: Vec<Position>,
+    /// The bot's own open orders and algo orders (ids with its prefix).
+    pub open_orders: Vec<OrderRequest>,
 }
 
 /// A venue. Calls return what the venue reports at once; a real exchange may

@@ -104,6 +104,10 @@ impl RestClient {
         })
     }
 
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
     pub fn has_credentials(&self) -> bool {
         self.credentials.is_some()
     }

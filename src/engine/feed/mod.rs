@@ -14,6 +14,9 @@ use super::Event;
 pub enum Feed {
     Demo(DemoFeed, fn() -> i64),
     Replay(ReplayFeed),
+    /// Events stamped by their producers: the Binance market stream and,
+    /// when trading live, the venue's reports, merged on one channel.
+    Channel(tokio::sync::mpsc::Receiver<(i64, Event)>, &'static str),
 }
 
 impl Feed {
@@ -35,6 +38,7 @@ impl Feed {
                 Some((clock(), e))
             }
             Feed::Replay(feed) => feed.next().await,
+            Feed::Channel(rx, _) => rx.recv().await,
         }
     }
 
@@ -42,6 +46,7 @@ impl Feed {
         match self {
             Feed::Demo(..) => "demo",
             Feed::Replay(_) => "replay",
+            Feed::Channel(_, source) => source,
         }
     }
 }
