@@ -62,9 +62,19 @@ struct RunArgs {
     /// No screen: log to stderr, write the status and summary files.
     #[arg(long)]
     headless: bool,
-    /// "demo" or "replay:FILE.csv" (headless only).
-    #[arg(long, value_name = "demo|replay:FILE", default_value = "demo")]
+    /// "demo", "binance" (Binance's market data; paper unless --live), or
+    /// "replay:FILE.csv" (headless only).
+    #[arg(long, value_name = "demo|binance|replay:FILE", default_value = "demo")]
     feed: String,
+    /// With --feed binance: trade the account whose keys are in
+    /// BINANCE_API_KEY/BINANCE_API_SECRET or binance.key_file. Headless runs
+    /// start in live mode; the cockpit still asks you to type LIVE.
+    #[arg(long)]
+    live: bool,
+    /// Confirms binance.network = "mainnet" (real money); also needs
+    /// binance.allow_mainnet = true.
+    #[arg(long)]
+    mainnet: bool,
     /// Replay speed: a multiple of real time, or "max".
     #[arg(long, value_name = "N|max", default_value = "max")]
     speed: String,
@@ -188,7 +198,7 @@ fn main() -> ExitCode {
                     cockpit::session::run_headless(loaded.config, options, now_ms)
                 })
             } else {
-                run_cockpit(loaded)
+                run_cockpit(loaded, &args)
             };
             match result {
                 Ok(()) => ExitCode::SUCCESS,
@@ -225,11 +235,18 @@ fn apply_run_args(config: &mut config::Config, args: &RunArgs) -> Result<(), Str
 fn headless_options(args: &RunArgs) -> anyhow::Result<HeadlessOptions> {
     let feed = match args.feed.as_str() {
         "demo" => FeedChoice::Demo,
+        "binance" => FeedChoice::Binance {
+            live: args.live,
+            mainnet: args.mainnet,
+        },
         other => match other.strip_prefix("replay:") {
             Some(path) if !path.is_empty() => FeedChoice::Replay(PathBuf::from(path)),
-            _ => anyhow::bail!("--feed {other}: use \"demo\" or \"replay:FILE.csv\""),
+            _ => anyhow::bail!("--feed {other}: use \"demo\", \"binance\" or \"replay:FILE.csv\""),
         },
     };
+    if args.live && args.feed != "binance" {
+        anyhow::bail!("--live trades on Binance: use it with --feed binance");
+    }
     let speed: Speed = args
         .speed
         .parse()
@@ -313,7 +330,7 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn run_cockpit(loaded: Loaded) -> anyhow::Result<()> {
+fn run_cockpit(loaded: Loaded, args: &RunArgs) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("the cockpit needs a terminal (run it in a terminal or tmux)");
@@ -333,19 +350,43 @@ fn run_cockpit(loaded: Loaded) -> anyhow::Result<()> {
 
     let demo_candle_ms = config.demo.candle_ms as i64;
     let journal_path = config.paths.journal();
-    let journal = cockpit::session::open_journal(&journal_path)?;
+    let mut journal = Some(cockpit::session::open_journal(&journal_path)?);
     log::info!("journal: {}", journal_path.display());
-    let mut runner = cockpit::session::build_runner(
-        &config,
-        "demo",
-        (demo_candle_ms * 5).max(5_000),
-        Some(journal),
-    )?;
+    let binance = match args.feed.as_str() {
+        "demo" => None,
+        "binance" => {
+            let credentials =
+                cockpit::session::binance::credentials_for(&config, args.live, args.mainnet)?;
+            log::info!("connecting to Binance at {}", config.binance.rest_url);
+            Some(runtime.block_on(cockpit::session::binance::prepare(
+                &config,
+                credentials,
+                cockpit::binance::rest::system_clock(),
+                journal.take(),
+                false,
+            ))?)
+        }
+        other => anyhow::bail!(
+            "--feed {other}: the cockpit runs on \"demo\" or \"binance\" (replays are headless)"
+        ),
+    };
+    let (mut runner, feed, warm_up, _link) = match binance {
+        Some(run) => (run.runner, run.feed, run.warm_up, Some(run.link)),
+        None => {
+            let runner = cockpit::session::build_runner(
+                &config,
+                "demo",
+                (demo_candle_ms * 5).max(5_000),
+                journal.take(),
+            )?;
+            let (feed, warm_up) = runtime.block_on(async { Feed::demo(&config, now_ms) });
+            (runner, feed, warm_up, None)
+        }
+    };
     // The first picture already has the symbols and the clock, not a blank default.
     runner.step(now_ms(), Event::Timer);
     let (command_tx, command_rx) = mpsc::channel(64);
     let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(runner.engine.snapshot()));
-    let (feed, warm_up) = runtime.block_on(async { Feed::demo(&config, now_ms) });
     let engine_task = runtime.spawn(run_engine(
         runner,
         feed,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod rest;
 pub mod retry;
 pub mod sign;
+pub mod stream;
 pub mod streams;
 pub mod tls;
 pub mod venue;

@@ -346,6 +346,23 @@ impl Engine {
                 self.notice(&mut out, NoticeLevel::Info, "feed connected".into());
                 out.push(Action::Publish);
             }
+            Event::Banned { until_ms } => {
+                self.feed.banned_until_ms = until_ms;
+                let text = match until_ms {
+                    Some(t) => format!(
+                        "Binance banned this IP until {}: no requests until then",
+                        crate::domain::time::format_utc(t)
+                    ),
+                    None => "the Binance ban is over".to_string(),
+                };
+                let level = if until_ms.is_some() {
+                    NoticeLevel::Error
+                } else {
+                    NoticeLevel::Info
+                };
+                self.notice(&mut out, level, text);
+                out.push(Action::Publish);
+            }
             Event::Command(command) => self.on_command(command, &mut out),
             Event::Timer => self.on_timer(at_ms, &mut out),
         }

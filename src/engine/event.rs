@@ -33,6 +33,12 @@ pub enum Event {
         reason: String,
     },
     FeedUp,
+    /// The exchange banned the IP (HTTP 418) until `until_ms`; `None` when
+    /// the ban is over. Shown in the header; the REST client holds every
+    /// request meanwhile.
+    Banned {
+        until_ms: Option<i64>,
+    },
     Command(Command),
     /// The runner's once-a-second tick: ages, deadlines, the UTC day.
     Timer,

@@ -105,6 +105,8 @@ pub struct FeedStatus {
     pub state: FeedState,
     /// Wall-clock time of the last candle update, ms.
     pub last_update_ms: Option<i64>,
+    /// The exchange banned this IP (HTTP 418) until then: nothing is sent.
+    pub banned_until_ms: Option<i64>,
 }
 
 /// One candle on the chart with the indicator values computed at its close.

@@ -18,6 +18,11 @@ use super::{build_runner, open_journal, status_json, summary_json, write_atomic}
 pub enum FeedChoice {
     Demo,
     Replay(PathBuf),
+    /// Binance's market streams; `live` attaches the account (`--live`).
+    Binance {
+        live: bool,
+        mainnet: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -41,8 +46,11 @@ pub fn run_headless(
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    if let FeedChoice::Binance { live, mainnet } = options.feed {
+        return run_headless_binance(config, options.clone(), live, mainnet, runtime);
+    }
     let mut replay = match &options.feed {
-        FeedChoice::Demo => None,
+        FeedChoice::Demo | FeedChoice::Binance { .. } => None,
         FeedChoice::Replay(path) => {
             let fallback = config
                 .market
@@ -85,6 +93,47 @@ pub fn run_headless(
         None => runtime.block_on(async { Feed::demo(&config, now_ms) }),
     };
 
+    finish(runtime, runner, feed, warm_up, options, now_ms)
+}
+
+/// Paper on Binance data, or live with `--live`.
+fn run_headless_binance(
+    config: Config,
+    options: HeadlessOptions,
+    live: bool,
+    mainnet: bool,
+    runtime: tokio::runtime::Runtime,
+) -> anyhow::Result<()> {
+    let credentials = super::binance::credentials_for(&config, live, mainnet)?;
+    let journal_path = config.paths.journal();
+    let journal = open_journal(&journal_path)?;
+    log::info!(target: "engine", "journal: {}", journal_path.display());
+    let run = runtime.block_on(super::binance::prepare(
+        &config,
+        credentials,
+        crate::binance::rest::system_clock(),
+        Some(journal),
+        live,
+    ))?;
+    let _link = run.link;
+    finish(runtime, run.runner, run.feed, run.warm_up, options, wall_ms)
+}
+
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Runs the engine to its end and writes the status and summary files.
+fn finish(
+    runtime: tokio::runtime::Runtime,
+    runner: crate::engine::Runner,
+    feed: Feed,
+    warm_up: Vec<(i64, crate::engine::Event)>,
+    options: HeadlessOptions,
+    now_ms: fn() -> i64,
+) -> anyhow::Result<()> {
     let (command_tx, command_rx) = mpsc::channel(64);
     let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(Snapshot::default()));
     let status_task = options

@@ -2,6 +2,7 @@
 //! journal (restored from the last run), the headless loop, and the status
 //! and summary files it writes.
 
+pub mod binance;
 mod build;
 mod headless;
 mod status;

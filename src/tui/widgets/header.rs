@@ -140,6 +140,16 @@ fn feed_span(app: &App, wide: bool) -> Span<'static> {
     if app.engine_stopped {
         return Span::styled("engine stopped", Style::new().fg(Color::Red));
     }
+    if let Some(until) = s.feed.banned_until_ms {
+        let time = crate::domain::time::format_utc(until);
+        let time = time.split(' ').nth(1).unwrap_or(&time).to_string();
+        return Span::styled(
+            format!("BANNED by Binance until {time}"),
+            Style::new()
+                .fg(Color::Red)
+                .add_modifier(ratatui::style::Modifier::BOLD),
+        );
+    }
     let age = s.feed.last_update_ms.map(|t| (s.at_ms - t).max(0) / 1000);
     let age = match age {
         Some(a) if wide => format!(", last candle {a}s ago"),
