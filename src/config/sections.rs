@@ -232,6 +232,10 @@ pub struct BinanceConfig {
     pub stop_deadline_ms: u64,
     /// Closed candles loaded over REST at start to warm the indicators up.
     pub warm_up_bars: usize,
+    /// Reconnect waits grow from the first to the second (with jitter):
+    /// many clients cut off together must not come back together.
+    pub reconnect_min_ms: u64,
+    pub reconnect_max_ms: u64,
 }
 
 impl Default for BinanceConfig {
@@ -251,6 +255,8 @@ impl Default for BinanceConfig {
             late_candle_ms: 30_000,
             stop_deadline_ms: 5_000,
             warm_up_bars: 1000,
+            reconnect_min_ms: 500,
+            reconnect_max_ms: 30_000,
         }
     }
 }

@@ -250,6 +250,12 @@ impl Config {
                 "late_candle_ms must be ≥ 0, stop_deadline_ms and request_timeout_ms > 0".into(),
             );
         }
+        if b.reconnect_min_ms == 0 || b.reconnect_max_ms < b.reconnect_min_ms {
+            bad(
+                "binance.reconnect_min_ms",
+                "reconnect_min_ms must be > 0 and ≤ reconnect_max_ms".into(),
+            );
+        }
         if !(1..=60_000).contains(&b.recv_window_ms) {
             bad(
                 "binance.recv_window_ms",

@@ -226,6 +226,11 @@ impl Engine {
         self
     }
 
+    /// `with_strategies` on a built engine (tests drive a session's runner).
+    pub fn set_strategies(&mut self, make: impl Fn() -> Box<dyn Strategy>) {
+        self.strategies = self.symbols.iter().map(|_| make()).collect();
+    }
+
     pub fn with_confirmer(mut self, confirmer: Box<dyn Confirmer>) -> Engine {
         self.confirmer = confirmer;
         self

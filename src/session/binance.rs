@@ -66,8 +66,14 @@ pub async fn connect(
     sequencer.seed_from(&warm_up);
 
     let (tx, rx) = mpsc::channel(8192);
+    let reconnect = crate::binance::retry::RetryPolicy {
+        max_attempts: u32::MAX,
+        base: Duration::from_millis(b.reconnect_min_ms),
+        cap: Duration::from_millis(b.reconnect_max_ms),
+    };
     let market = MarketStreamConfig {
         late_after_ms: b.late_candle_ms,
+        reconnect,
         ..MarketStreamConfig::new(b.ws_url.clone(), symbols.clone(), interval)
     };
     tokio::spawn(stream::run_market_stream(
@@ -94,7 +100,10 @@ pub async fn connect(
         );
         let (user_tx, user_rx) = mpsc::channel(1024);
         tokio::spawn(stream::run_user_stream(
-            UserStreamConfig::new(b.ws_url.clone()),
+            UserStreamConfig {
+                reconnect,
+                ..UserStreamConfig::new(b.ws_url.clone())
+            },
             rest.clone(),
             user_tx,
         ));
