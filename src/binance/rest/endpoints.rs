@@ -188,7 +188,8 @@ impl RestClient {
         self.send(&request).await.map(|_| ())
     }
 
-    /// ISOLATED or CROSSED; "no need to change" (-4046) is success.
+    /// ISOLATED or CROSSED; "no need to change" (-4046) is success, and
+    /// with a position open (-4048) the current type stays, with a warning.
     pub async fn set_margin_type(&self, symbol: &Symbol, margin: &str) -> Result<(), BinanceError> {
         let request = Request {
             method: Method::POST,
@@ -206,6 +207,10 @@ impl RestClient {
         match self.send(&request).await {
             Ok(_) => Ok(()),
             Err(BinanceError::Other { code: -4046, .. }) => Ok(()),
+            Err(BinanceError::Other { code: -4048, msg }) => {
+                log::warn!(target: "binance", "{symbol}: margin type left as it is: {msg}");
+                Ok(())
+            }
             Err(e) => Err(e),
         }
     }
