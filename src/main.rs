@@ -370,6 +370,14 @@ fn run_cockpit(loaded: Loaded, args: &RunArgs) -> anyhow::Result<()> {
             "--feed {other}: the cockpit runs on \"demo\" or \"binance\" (replays are headless)"
         ),
     };
+    // Timers run on the feed's clock: the exchange's time on Binance.
+    let clock: cockpit::binance::rest::Clock = match &binance {
+        Some(run) => {
+            let rest = run.link.0.clone();
+            Arc::new(move || rest.server_now())
+        }
+        None => Arc::new(now_ms),
+    };
     let (mut runner, feed, warm_up, _link) = match binance {
         Some(run) => (run.runner, run.feed, run.warm_up, Some(run.link)),
         None => {
@@ -384,7 +392,7 @@ fn run_cockpit(loaded: Loaded, args: &RunArgs) -> anyhow::Result<()> {
         }
     };
     // The first picture already has the symbols and the clock, not a blank default.
-    runner.step(now_ms(), Event::Timer);
+    runner.step(clock(), Event::Timer);
     let (command_tx, command_rx) = mpsc::channel(64);
     let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(runner.engine.snapshot()));
     let engine_task = runtime.spawn(run_engine(
@@ -396,7 +404,7 @@ fn run_cockpit(loaded: Loaded, args: &RunArgs) -> anyhow::Result<()> {
             snapshots: snapshot_tx,
             notices: None,
         },
-        now_ms,
+        move || clock(),
     ));
     let shutdown = cockpit::tui::Shutdown::default();
     runtime.spawn(watch_signals(shutdown.clone()));

@@ -115,14 +115,17 @@ fn run_headless_binance(
         Some(journal),
         live,
     ))?;
+    // Timers run on the exchange's clock, as the stream's events do.
+    let rest = run.link.0.clone();
     let _link = run.link;
-    finish(runtime, run.runner, run.feed, run.warm_up, options, wall_ms)
-}
-
-fn wall_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    finish(
+        runtime,
+        run.runner,
+        run.feed,
+        run.warm_up,
+        options,
+        move || rest.server_now(),
+    )
 }
 
 /// Runs the engine to its end and writes the status and summary files.
@@ -132,7 +135,7 @@ fn finish(
     feed: Feed,
     warm_up: Vec<(i64, crate::engine::Event)>,
     options: HeadlessOptions,
-    now_ms: fn() -> i64,
+    now_ms: impl Fn() -> i64 + Send + 'static,
 ) -> anyhow::Result<()> {
     let (command_tx, command_rx) = mpsc::channel(64);
     let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(Snapshot::default()));
