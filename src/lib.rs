@@ -6,6 +6,7 @@
 
 pub mod ai;
 pub mod binance;
+pub mod collect;
 pub mod config;
 pub mod domain;
 pub mod engine;

@@ -55,6 +55,30 @@ enum Cmd {
         #[arg(long, value_name = "OUT.csv")]
         output: PathBuf,
     },
+    /// Download closed klines from Binance (public API, no keys) into a candle CSV; resumes.
+    Download(DownloadArgs),
+}
+
+#[derive(clap::Args)]
+struct DownloadArgs {
+    /// Binance USD-M symbol (default: the first of market.symbols).
+    #[arg(long, value_parser = cockpit::collect::parse_symbol)]
+    symbol: Option<cockpit::domain::Symbol>,
+    /// 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d (default: market.interval).
+    #[arg(long)]
+    interval: Option<cockpit::domain::Interval>,
+    /// First bar: YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), or ms since 1970.
+    #[arg(long, value_name = "TIME", value_parser = cockpit::collect::parse_time)]
+    start: i64,
+    /// Bars opening before this (same forms; default: now, closed bars only).
+    #[arg(long, value_name = "TIME", value_parser = cockpit::collect::parse_time)]
+    end: Option<i64>,
+    /// Candle CSV (open_time_ms,open,high,low,close,volume); an existing one is resumed.
+    #[arg(long, value_name = "FILE.csv")]
+    out: PathBuf,
+    /// Also the funding rates, into <out stem>-funding.csv.
+    #[arg(long)]
+    funding: bool,
 }
 
 #[derive(clap::Args, Default)]
@@ -183,6 +207,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::Download(args) => download(cli.config.as_deref(), args),
         Cmd::Run(args) => {
             let mut loaded = match load_config(cli.config.as_deref()) {
                 Ok(l) => l,
@@ -322,6 +347,69 @@ fn write_indicators(loaded: &Loaded, input: &Path, output: &Path) -> anyhow::Res
     }
     eprintln!("wrote {} rows to {}", file.candles.len(), output.display());
     Ok(())
+}
+
+/// `cockpit download`: the REST base URL is binance.rest_url (or
+/// COCKPIT_BINANCE_REST_URL); notes and the summary go to stdout, the
+/// progress bar and errors to stderr.
+fn download(config: Option<&Path>, args: DownloadArgs) -> ExitCode {
+    use cockpit::binance::rest::RestConfig;
+    use cockpit::collect::{self, Job, Source};
+    let loaded = match load_config(config) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let market = &loaded.config.market;
+    let Some(symbol) = args.symbol.or_else(|| market.symbols.first().cloned()) else {
+        eprintln!("error: no --symbol, and market.symbols is empty");
+        return ExitCode::from(BAD_INPUT);
+    };
+    let job = Job {
+        symbol,
+        interval: args.interval.unwrap_or(market.interval),
+        start_ms: args.start,
+        end_ms: args.end,
+        out: args.out,
+        funding: args.funding,
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: starting the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let source = Source::new(RestConfig::new(loaded.config.binance.rest_url.clone()));
+    let ctrl_c = async {
+        // Without a Ctrl-C handler the download simply runs to its end.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut notes = stdout.lock();
+    let result = runtime.block_on(collect::download(source, &job, &mut notes, ctrl_c));
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    for line in report.lines() {
+        let _ = writeln!(notes, "{line}");
+    }
+    let _ = notes.flush();
+    match &report.stop {
+        None => ExitCode::SUCCESS,
+        Some(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
 }
 
 fn now_ms() -> i64 {
