@@ -2,6 +2,8 @@
 //! reads the screen. Needs tmux (`apt-get install tmux`); the test fails, not
 //! skips, without it.
 
+mod fake_binance;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -111,10 +113,14 @@ impl Drop for Tmux {
 /// and no user config or credentials from the machine running the tests.
 /// Each run gets its own data dir, so the journals of parallel tests never meet.
 fn launch(extra_env: &str) -> String {
+    launch_with(extra_env, "")
+}
+
+fn launch_with(extra_env: &str, args: &str) -> String {
     let bin = binary();
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
     format!(
-        "env XDG_CONFIG_HOME=/nonexistent XDG_DATA_HOME=/tmp COCKPIT_PATHS_DATA_DIR=$(mktemp -d) TERM=xterm-256color COCKPIT_DEMO_CANDLE_MS=400 COCKPIT_DEMO_TICKS_PER_CANDLE=4 {extra_env} {bin} --config {}; echo EXITED:$?; sleep 30",
+        "env XDG_CONFIG_HOME=/nonexistent XDG_DATA_HOME=/tmp COCKPIT_PATHS_DATA_DIR=$(mktemp -d) TERM=xterm-256color COCKPIT_DEMO_CANDLE_MS=400 COCKPIT_DEMO_TICKS_PER_CANDLE=4 {extra_env} {bin} --config {} {args}; echo EXITED:$?; sleep 30",
         config.display()
     )
 }
@@ -296,4 +302,48 @@ fn a_bad_config_exits_2_with_one_line_and_no_tui() {
     let after = t.wait_for("the process to exit", |s| s.contains("EXITED:"));
     assert!(after.contains("EXITED:2"), "{after}");
     assert!(after.contains("error: COCKPIT_MARKET_INTERVAL: market.interval: interval `7m` is not a Binance kline interval"), "{after}");
+}
+
+#[test]
+fn binance_feed_in_paper_mode_shows_live_candles_from_the_exchange() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = runtime.block_on(fake_binance::FakeBinance::start(fake_binance::FakeConfig {
+        speed: 60.0,
+        ..fake_binance::FakeConfig::default()
+    }));
+    let env = format!(
+        "COCKPIT_BINANCE_REST_URL={} COCKPIT_BINANCE_WS_URL={} COCKPIT_MARKET_INTERVAL=1m COCKPIT_BINANCE_WARM_UP_BARS=300",
+        fake.rest_url(),
+        fake.ws_url()
+    );
+    let t = Tmux::start(
+        "binance",
+        160,
+        48,
+        &launch_with(&env, "run --feed binance --mode paper"),
+    );
+    let first = t.wait_for("the cockpit on Binance data", |s| {
+        s.contains("feed: binance live") && s.contains("Candles")
+    });
+    let header = first.lines().next().unwrap_or_default().to_string();
+    for needle in ["BTCUSDT", "1m", "PAPER"] {
+        assert!(header.contains(needle), "header lacks {needle}: {header}");
+    }
+    // The chart follows the exchange: it moves, and it shows the exchange's
+    // price level (the replayed BTC path, about 94,000-97,000).
+    let before = chart_rows(&t.screen());
+    let moved = t.wait_for("the chart to move with the stream", |s| {
+        chart_rows(s) != before
+    });
+    let level = fake.mark_price("BTCUSDT").trunc().to_string();
+    assert!(
+        moved.contains(&level[..3]),
+        "the exchange's price {level} is not on screen:\n{moved}"
+    );
+    assert!(
+        fake.listen_keys_created() == 0,
+        "paper mode opens no user-data stream"
+    );
+    t.keys(&["q"]);
+    t.wait_for("a clean exit", |s| s.contains("EXITED:0"));
 }
