@@ -371,11 +371,39 @@ fn shadow_records_and_sends_nothing() {
 }
 
 #[test]
-fn live_is_refused_until_the_exchange_adapter_exists() {
+fn live_is_refused_without_a_live_venue() {
     let mut w = world(Automation::Auto, true);
     let actions = w.command(Command::SetMode(Mode::Live));
     assert_eq!(w.engine.snapshot().mode, Mode::Paper);
-    assert!(actions.iter().any(|a| matches!(a, Action::Journal(Record::Command(c)) if !c.accepted && c.result.contains("Binance adapter"))));
+    assert!(actions.iter().any(|a| matches!(a, Action::Journal(Record::Command(c)) if !c.accepted && c.result.contains("--live"))));
+}
+
+#[test]
+fn paper_and_live_do_not_switch_while_something_is_open() {
+    let mut w = world(Automation::Auto, true);
+    w.engine.set_live_available(true);
+    let entry = submitted(&w.candle("1000")).remove(0);
+    assert_eq!(entry.leg, cockpit::domain::Leg::Entry);
+    let actions = w.command(Command::SetMode(Mode::Live));
+    assert_eq!(
+        w.engine.snapshot().mode,
+        Mode::Paper,
+        "an entry is in flight"
+    );
+    assert!(actions.iter().any(|a| matches!(a, Action::Journal(Record::Command(c)) if !c.accepted && c.result.contains("flatten"))));
+    // Shadow is not a book of its own: paper → shadow stays allowed.
+    w.command(Command::SetMode(Mode::Shadow));
+    assert_eq!(w.engine.snapshot().mode, Mode::Shadow);
+}
+
+#[test]
+fn live_mode_with_a_venue_sends_entries() {
+    let mut w = world(Automation::Auto, true);
+    w.engine.set_live_available(true);
+    w.command(Command::SetMode(Mode::Live));
+    assert_eq!(w.engine.snapshot().mode, Mode::Live);
+    let sent = submitted(&w.candle("1000"));
+    assert_eq!(sent.len(), 1, "the decision goes to the venue");
 }
 
 #[test]

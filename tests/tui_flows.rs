@@ -413,7 +413,7 @@ fn live_mode_is_not_entered_without_typing_live() {
     assert_eq!(desk.snapshot().mode, Mode::Paper);
 
     // Typed in full, the app asks the engine, and the engine refuses: this
-    // build has no exchange adapter to trade live with.
+    // run has no live venue (it was not started with --feed binance --live).
     assert!(desk.press("mLIVE").is_empty());
     assert_eq!(desk.key(KeyCode::Enter), Some(Command::SetMode(Mode::Live)));
     assert_eq!(desk.runner.engine.snapshot().mode, Mode::Paper);
@@ -421,12 +421,12 @@ fn live_mode_is_not_entered_without_typing_live() {
     assert!(
         desk.notices()
             .iter()
-            .any(|n| n.starts_with("set mode LIVE") && n.contains("Binance adapter")),
+            .any(|n| n.starts_with("set mode LIVE") && n.contains("--live")),
         "{:?}",
         desk.notices()
     );
     let screen = desk.screen();
     assert!(header(&screen).contains(" PAPER "), "{screen}");
     assert!(!header(&screen).contains("LIVE"), "{screen}");
-    assert!(screen.contains("Binance adapter"), "{screen}");
+    assert!(screen.contains("--feed binance --live"), "{screen}");
 }
