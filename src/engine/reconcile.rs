@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
-use crate::domain::{ClientOrderId, Leg, OrderKind, OrderState, Position, Price, Side, Symbol};
+use crate::domain::{ClientOrderId, Leg, OrderState, Position, Price, Side, Symbol};
 use crate::exec::AccountSnapshot;
 use crate::journal::{OrderRecord, Record};
 
@@ -255,23 +255,6 @@ impl Engine {
             return;
         }
         let qty = open.position.qty;
-        let side = open.position.side.opposite();
-        let decision = open.decision_id.clone();
-        let base = open.candle_open_ms;
-        let legs = [
-            (
-                Leg::Stop,
-                OrderKind::StopMarket { trigger: open.stop },
-                has_stop,
-            ),
-            (
-                Leg::TakeProfit,
-                OrderKind::TakeProfitMarket {
-                    trigger: open.take_profit,
-                },
-                has_tp,
-            ),
-        ];
         if !has_stop {
             self.notice(
                 out,
@@ -282,20 +265,11 @@ impl Engine {
                 ),
             );
         }
-        for (leg, kind, present) in legs {
-            if present {
-                continue;
-            }
-            let request = crate::domain::OrderRequest {
-                id: super::decide::order_id(symbol, base, leg),
-                symbol: symbol.clone(),
-                side,
-                kind,
-                qty,
-                leg,
-                decision_id: Some(decision.clone()),
-            };
-            self.submit_checked(request, out);
-        }
+        let missing: Vec<Leg> = [(Leg::Stop, has_stop), (Leg::TakeProfit, has_tp)]
+            .into_iter()
+            .filter(|(_, present)| !present)
+            .map(|(leg, _)| leg)
+            .collect();
+        self.send_protection(symbol, qty, &missing, out);
     }
 }

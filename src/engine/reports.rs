@@ -297,22 +297,33 @@ impl Engine {
     /// the whole ordered quantity: later parts of a partly filled entry are
     /// covered from the start (the venue closes the whole position anyway).
     fn protect(&mut self, symbol: &Symbol, qty: crate::domain::Qty, out: &mut Vec<Action>) {
+        self.send_protection(symbol, qty, &[Leg::Stop, Leg::TakeProfit], out);
+    }
+
+    /// Sends the protective orders `legs` (stop, take-profit) of the open
+    /// position on `symbol` at its planned levels.
+    pub(super) fn send_protection(
+        &mut self,
+        symbol: &Symbol,
+        qty: crate::domain::Qty,
+        legs: &[Leg],
+        out: &mut Vec<Action>,
+    ) {
         let Some(open) = self.book.positions.get(symbol) else {
             return;
         };
         let base = open.candle_open_ms;
-        let legs = [
-            (Leg::Stop, OrderKind::StopMarket { trigger: open.stop }),
-            (
-                Leg::TakeProfit,
-                OrderKind::TakeProfitMarket {
-                    trigger: open.take_profit,
-                },
-            ),
-        ];
         let side = open.position.side.opposite();
         let decision = open.decision_id.clone();
-        for (leg, kind) in legs {
+        let (stop, take_profit) = (open.stop, open.take_profit);
+        for &leg in legs {
+            let kind = match leg {
+                Leg::Stop => OrderKind::StopMarket { trigger: stop },
+                Leg::TakeProfit => OrderKind::TakeProfitMarket {
+                    trigger: take_profit,
+                },
+                Leg::Entry | Leg::Exit => continue,
+            };
             let request = OrderRequest {
                 id: super::decide::order_id(symbol, base, leg),
                 symbol: symbol.clone(),

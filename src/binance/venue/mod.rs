@@ -128,6 +128,22 @@ impl Shared {
             .await;
     }
 
+    /// Reports the order accepted, once: a later NEW (a duplicated event, the
+    /// REST answer after the stream) or one after a fill changes nothing.
+    pub async fn accept_once(&self, id: ClientOrderId, at_ms: i64) {
+        let first = match self.registry().get_mut(&id) {
+            Some(e) if !e.accepted && !e.done => {
+                e.accepted = true;
+                e.unknown = false;
+                true
+            }
+            _ => false,
+        };
+        if first {
+            self.report(ExecReport::Accepted { id, at_ms }).await;
+        }
+    }
+
     pub fn now(&self) -> i64 {
         self.rest.server_now()
     }

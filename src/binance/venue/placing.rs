@@ -409,20 +409,7 @@ pub(super) async fn apply_algo(shared: &Shared, answer: &AlgoOrder) {
     let id = answer.client_id();
     let at_ms = shared.now();
     match answer.order_state() {
-        OrderState::Open => {
-            let first = match shared.registry().get_mut(&id) {
-                Some(e) => {
-                    e.unknown = false;
-                    let first = !e.accepted;
-                    e.accepted = true;
-                    first
-                }
-                None => false,
-            };
-            if first {
-                shared.report(ExecReport::Accepted { id, at_ms }).await;
-            }
-        }
+        OrderState::Open => shared.accept_once(id, at_ms).await,
         OrderState::Cancelled | OrderState::Expired => {
             finish(shared, &id);
             shared.report(ExecReport::Cancelled { id, at_ms }).await;

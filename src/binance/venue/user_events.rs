@@ -36,17 +36,7 @@ async fn on_order(shared: &Shared, update: OrderTradeUpdate) {
     let at_ms = shared.now();
     match o.execution_type {
         ExecutionType::New => {
-            let first = match shared.registry().get_mut(&id) {
-                Some(e) if !e.accepted && !e.done => {
-                    e.accepted = true;
-                    e.unknown = false;
-                    true
-                }
-                _ => false,
-            };
-            if first {
-                shared.report(ExecReport::Accepted { id, at_ms }).await;
-            }
+            shared.accept_once(id, at_ms).await;
         }
         ExecutionType::Trade | ExecutionType::Calculated => {
             let fill = {
@@ -123,17 +113,7 @@ async fn on_algo(shared: &Shared, update: AlgoUpdate) {
     let at_ms = shared.now();
     match o.status {
         AlgoStatus::New => {
-            let first = match shared.registry().get_mut(&id) {
-                Some(e) if !e.accepted && !e.done => {
-                    e.accepted = true;
-                    e.unknown = false;
-                    true
-                }
-                _ => false,
-            };
-            if first {
-                shared.report(ExecReport::Accepted { id, at_ms }).await;
-            }
+            shared.accept_once(id, at_ms).await;
         }
         AlgoStatus::Triggering | AlgoStatus::Triggered => {
             if let Some(actual) = o.actual_order_id {
