@@ -300,6 +300,15 @@ impl Engine {
         }
     }
 
+    /// Live at start for `--live`: the book restored for a live feed is the
+    /// live book, so the open-positions guard of a mode switch does not apply.
+    pub fn resume_live(&mut self) {
+        if self.live_available {
+            self.mode = Mode::Live;
+            self.dirty = true;
+        }
+    }
+
     pub fn mode(&self) -> Mode {
         self.mode
     }

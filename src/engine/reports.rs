@@ -24,7 +24,21 @@ impl Engine {
             }
             ExecReport::Rejected { id, reason, .. } => self.on_rejected(&id, reason, out),
             ExecReport::Cancelled { id, .. } => {
-                self.set_order_state(&id, OrderState::Cancelled, out)
+                let unasked_stop = self.book.orders.get(&id).and_then(|o| {
+                    (o.request.leg == Leg::Stop && o.state != OrderState::PendingCancel)
+                        .then(|| o.request.symbol.clone())
+                });
+                self.set_order_state(&id, OrderState::Cancelled, out);
+                if let Some(symbol) = unasked_stop
+                    && self.book.positions.contains_key(&symbol)
+                {
+                    self.notice(
+                        out,
+                        NoticeLevel::Error,
+                        format!("{symbol}: the exchange ended the stop {id} without a fill; protecting the position again"),
+                    );
+                    self.protect_missing(&symbol, out);
+                }
             }
             ExecReport::Filled(fill) => self.on_fill(fill, None, out),
             ExecReport::Liquidated(fill) => {
@@ -36,7 +50,12 @@ impl Engine {
                 self.on_fill(fill, Some("liquidation"), out);
             }
             ExecReport::Unknown { id, reason, .. } => {
-                if self.book.set_state(&id, OrderState::Unknown).is_some() {
+                let pending = self
+                    .book
+                    .orders
+                    .get(&id)
+                    .is_some_and(|o| o.state == OrderState::PendingNew);
+                if pending && self.book.set_state(&id, OrderState::Unknown).is_some() {
                     self.journal_order(&id, self.now_ms, out);
                     self.notice(
                         out,
@@ -47,7 +66,11 @@ impl Engine {
                     );
                 }
             }
-            ExecReport::Reconciled(snapshot) => self.on_reconciled(*snapshot, out),
+            // The account is the live book's truth; a paper book is its own.
+            ExecReport::Reconciled(snapshot) if self.mode == crate::domain::Mode::Live => {
+                self.on_reconciled(*snapshot, out)
+            }
+            ExecReport::Reconciled(_) => {}
             ExecReport::Funding {
                 symbol,
                 rate,

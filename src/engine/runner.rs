@@ -80,6 +80,7 @@ impl Runner {
     /// exchange has nothing more to report. A candle reaches the exchange
     /// first, so fills at its open precede the decision at its close.
     pub fn step(&mut self, at_ms: i64, event: Event) -> StepOutcome {
+        let mode_before = self.engine.mode();
         let mut outcome = StepOutcome::default();
         let mut queue = VecDeque::new();
         let mut exchange_busy = false;
@@ -133,6 +134,13 @@ impl Runner {
                     Action::Stop => outcome.stop = true,
                 }
             }
+        }
+        // Entering Live: the account is read again, the book follows it.
+        if self.engine.mode() == crate::domain::Mode::Live
+            && mode_before != crate::domain::Mode::Live
+            && let Some(live) = self.live.as_mut()
+        {
+            live.reconcile();
         }
         if exchange_busy && self.journal.is_some() {
             match serde_json::to_string(&self.exchange.state()) {

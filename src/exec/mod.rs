@@ -72,4 +72,7 @@ pub trait Exchange: Send {
     /// Every market update (forming or closed candle) the venue should see:
     /// the paper exchange fills and triggers orders from these.
     fn on_candle(&mut self, at_ms: i64, symbol: &Symbol, candle: &Candle) -> Vec<ExecReport>;
+    /// Read the account again and report it (`ExecReport::Reconciled`);
+    /// a venue that is its own truth (paper) has nothing to do.
+    fn reconcile(&mut self) {}
 }

@@ -94,6 +94,7 @@ pub async fn connect(
                 taker_fee: config.paper.taker_fee,
                 maker_fee: config.paper.maker_fee,
                 recv_window_ms: b.recv_window_ms as i64,
+                symbols: symbols.clone(),
                 ..VenueConfig::default()
             },
             tx.clone(),
@@ -205,11 +206,10 @@ pub async fn prepare(
         runner.engine.set_live_available(true);
         runner.live = Some(Box::new(venue));
         if start_live {
-            let now = clock();
-            runner.step(
-                now,
-                Event::Command(crate::engine::Command::SetMode(crate::domain::Mode::Live)),
-            );
+            // The journal of a live run holds the live book (an account is
+            // restored only into a run on the same feed), so --live resumes
+            // it in Live even with positions open.
+            runner.engine.resume_live();
         }
     }
     Ok(BinanceRun {

@@ -81,6 +81,10 @@ impl Counter {
     }
 
     fn wait(&self, now_ms: i64, window_ms: i64, cost: u32, limit: u32) -> Option<Duration> {
+        // Orders weigh nothing on the IP limit: the headroom is theirs.
+        if cost == 0 {
+            return None;
+        }
         let allowed = (f64::from(limit) * HEADROOM) as u32;
         if self.current(now_ms, window_ms).saturating_add(cost) <= allowed {
             return None;

@@ -37,6 +37,9 @@ pub struct VenueConfig {
     pub recv_window_ms: i64,
     /// Gives up re-sending an order after this many attempts.
     pub max_sends: u32,
+    /// The symbols the bot trades: reconciliation leaves every other
+    /// symbol's positions and orders to the operator.
+    pub symbols: Vec<Symbol>,
 }
 
 impl Default for VenueConfig {
@@ -47,6 +50,7 @@ impl Default for VenueConfig {
             maker_fee: Decimal::new(2, 4),
             recv_window_ms: 5_000,
             max_sends: 5,
+            symbols: Vec::new(),
         }
     }
 }
@@ -100,6 +104,10 @@ impl Exchange for BinanceVenue {
                 at_ms,
             }],
         }
+    }
+
+    fn reconcile(&mut self) {
+        let _ = self.commands.send(VenueCommand::Reconcile);
     }
 
     /// Binance triggers stops itself; candles change nothing here.

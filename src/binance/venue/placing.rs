@@ -68,7 +68,15 @@ async fn place_regular(shared: Arc<Shared>, request: OrderRequest) {
     let mut sends = 0;
     loop {
         sends += 1;
-        let sent_at = shared.now();
+        if cancel_requested(&shared, &request.id) {
+            reject(
+                &shared,
+                &request.id,
+                "cancelled before it was placed".into(),
+            )
+            .await;
+            return;
+        }
         let error = match shared.rest.new_order(&params).await {
             Ok(answer) => {
                 apply_order(&shared, &request.id, &answer).await;
@@ -76,6 +84,9 @@ async fn place_regular(shared: Arc<Shared>, request: OrderRequest) {
             }
             Err(e) => e,
         };
+        // The request was signed after any throttle wait: a lost one can be
+        // accepted until recvWindow after now, not after we began (1 s slack).
+        let sent_at = shared.now() + 1_000;
         match error {
             BinanceError::DuplicatedClientOrderId { .. } => {
                 // Already placed: find out how it stands.
@@ -225,10 +236,21 @@ fn finish(shared: &Shared, id: &ClientOrderId) {
     }
 }
 
+/// The operator (or the engine) cancelled it while it was being placed.
+fn cancel_requested(shared: &Shared, id: &ClientOrderId) -> bool {
+    shared
+        .registry()
+        .get(id)
+        .is_some_and(|e| e.cancel_requested)
+}
+
 async fn mark_unknown(shared: &Shared, id: &ClientOrderId, e: &BinanceError) {
     log::warn!(target: "binance", "{id}: outcome unknown ({e}); asking Binance before anything else");
+    // The user stream may have settled it already: then it is not in doubt.
     let first = match shared.registry().get_mut(id) {
-        Some(entry) if !entry.unknown => {
+        Some(entry)
+            if !entry.unknown && !entry.accepted && !entry.done && entry.reported_qty.is_zero() =>
+        {
             entry.unknown = true;
             true
         }
@@ -346,6 +368,9 @@ async fn place_algo(shared: Arc<Shared>, request: OrderRequest) {
     loop {
         attempt += 1;
         if request.leg == Leg::Stop && started.elapsed() > deadline {
+            // It may exist after all: take it away before the close, or it
+            // would later close a new position at this old trigger.
+            let _ = shared.rest.cancel_algo_order(request.id.as_str()).await;
             reject(
                 &shared,
                 &request.id,
@@ -391,7 +416,7 @@ async fn place_algo(shared: Arc<Shared>, request: OrderRequest) {
                                 .rest
                                 .retry_policy()
                                 .backoff(attempt)
-                                .min(Duration::from_millis(200)),
+                                .min(Duration::from_secs(1)),
                         )
                         .await;
                     }
@@ -436,6 +461,9 @@ pub(super) async fn settle(shared: &Shared, request: &OrderRequest) -> bool {
 }
 
 pub(super) async fn cancel(shared: Arc<Shared>, id: ClientOrderId) {
+    if let Some(e) = shared.registry().get_mut(&id) {
+        e.cancel_requested = true;
+    }
     let entry = shared.registry().get(&id).cloned();
     let Some(entry) = entry else {
         reject(&shared, &id, "not an order this venue placed".into()).await;

@@ -47,8 +47,9 @@ pub(super) async fn reconcile(shared: Arc<Shared>) {
         shared.rest.open_algo_orders()
     })
     .await;
+    let traded = |symbol: &str| shared.config.symbols.iter().any(|s| s.as_str() == symbol);
     let mut positions = Vec::new();
-    for r in &risks {
+    for r in risks.iter().filter(|r| traded(&r.symbol)) {
         match r.to_position() {
             Ok(Some(p)) => positions.push(p),
             Ok(None) => {}
@@ -56,7 +57,7 @@ pub(super) async fn reconcile(shared: Arc<Shared>) {
         }
     }
     let mut open_orders = Vec::new();
-    for o in &orders {
+    for o in orders.iter().filter(|o| traded(&o.symbol)) {
         if !is_own(&o.client_order_id, BOT_PREFIX) {
             continue;
         }
@@ -80,7 +81,7 @@ pub(super) async fn reconcile(shared: Arc<Shared>) {
             decision_id: None,
         });
     }
-    for a in &algos {
+    for a in algos.iter().filter(|a| traded(&a.symbol)) {
         if !is_own(&a.client_algo_id, BOT_PREFIX) {
             continue;
         }

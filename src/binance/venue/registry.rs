@@ -23,6 +23,8 @@ pub struct Entry {
     pub unknown: bool,
     /// Reported accepted (or filled): an acceptance is told once.
     pub accepted: bool,
+    /// A cancel was asked for: never (re)send it.
+    pub cancel_requested: bool,
     pub done: bool,
 }
 
@@ -74,6 +76,7 @@ impl Registry {
                 reported_avg: Decimal::ZERO,
                 unknown: false,
                 accepted: false,
+                cancel_requested: false,
                 done: false,
             },
         );
