@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use endpoints::{AlgoOrderParams, MAX_KLINES, NewOrderParams, klines_weight};
+pub use endpoints::{AlgoOrderParams, MAX_KLINES, NewOrderParams};
 
 use super::retry::RetryPolicy;
 use crate::config::Secret;

@@ -152,6 +152,32 @@ impl Shared {
         }
     }
 
+    /// Reads until it can: each read is already retried by the policy; past
+    /// that, a ban is waited out and anything else asked again with backoff.
+    pub async fn read_until_ok<T, F, Fut>(&self, what: &str, f: F) -> T
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, super::BinanceError>>,
+    {
+        let mut attempt = 1;
+        loop {
+            match f().await {
+                Ok(v) => return v,
+                Err(e) => {
+                    let wait = match e {
+                        super::BinanceError::Banned {
+                            until_ms: Some(u), ..
+                        } => Duration::from_millis((u - self.now()).max(0) as u64 + 50),
+                        _ => self.rest.retry_policy().backoff(attempt.min(6)),
+                    };
+                    log::warn!(target: "binance", "{what} not readable ({e}); again in {wait:?}");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
     pub fn now(&self) -> i64 {
         self.rest.server_now()
     }

@@ -53,8 +53,10 @@ async fn wait_out_ban(shared: &Shared, until_ms: Option<i64>) {
     tokio::time::sleep(Duration::from_millis(wait + 50)).await;
 }
 
-async fn place_regular(shared: Arc<Shared>, request: OrderRequest) {
-    let params = NewOrderParams {
+/// The REST parameters of a regular (non-algo) order; every leg but the
+/// entry is reduce-only.
+fn order_params(request: &OrderRequest) -> NewOrderParams {
+    NewOrderParams {
         symbol: request.symbol.clone(),
         side: request.side,
         limit_price: match request.kind {
@@ -64,7 +66,11 @@ async fn place_regular(shared: Arc<Shared>, request: OrderRequest) {
         quantity: request.qty.value(),
         reduce_only: request.leg.is_reducing(),
         client_id: request.id.to_string(),
-    };
+    }
+}
+
+async fn place_regular(shared: Arc<Shared>, request: OrderRequest) {
+    let params = order_params(&request);
     let mut sends = 0;
     loop {
         sends += 1;
@@ -282,16 +288,11 @@ async fn reject(shared: &Shared, id: &ClientOrderId, reason: String) {
 /// the symbol, send another reduce-only market order for what is left.
 async fn close_remainder(shared: Arc<Shared>, exit: OrderRequest) {
     for round in 1..=shared.config.max_sends {
-        let positions = loop {
-            match shared.rest.position_risk().await {
-                Ok(p) => break p,
-                Err(BinanceError::Banned { until_ms, .. }) => wait_out_ban(&shared, until_ms).await,
-                Err(e) => {
-                    log::warn!(target: "binance", "{}: position not readable ({e}); asking again", exit.symbol);
-                    tokio::time::sleep(shared.rest.retry_policy().backoff(round)).await;
-                }
-            }
-        };
+        let positions = shared
+            .read_until_ok(&format!("{}: position", exit.symbol), || {
+                shared.rest.position_risk()
+            })
+            .await;
         let left = positions
             .iter()
             .filter(|p| p.symbol == exit.symbol.as_str())
@@ -321,14 +322,7 @@ async fn close_remainder(shared: Arc<Shared>, exit: OrderRequest) {
 
 /// One reduce-only close without the remainder loop (which called it).
 async fn place_once_reducing(shared: &Shared, request: &OrderRequest) {
-    let params = NewOrderParams {
-        symbol: request.symbol.clone(),
-        side: request.side,
-        limit_price: None,
-        quantity: request.qty.value(),
-        reduce_only: true,
-        client_id: request.id.to_string(),
-    };
+    let params = order_params(request);
     let sent_at = shared.now();
     match shared.rest.new_order(&params).await {
         Ok(answer) => apply_order(shared, &request.id, &answer).await,

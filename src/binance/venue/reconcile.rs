@@ -5,48 +5,28 @@
 //! are asked about again here.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::Shared;
 use super::registry::leg_of;
-use crate::binance::BinanceError;
 use crate::binance::client_id::{BOT_PREFIX, is_own};
 use crate::domain::{ClientOrderId, OrderKind, OrderRequest, Qty};
 use crate::exec::{AccountSnapshot, ExecReport};
 
-/// Reads until it can (reads are retried by the policy; a ban is waited out).
-async fn read<T, F, Fut>(shared: &Shared, what: &str, f: F) -> T
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<T, BinanceError>>,
-{
-    let mut attempt = 1;
-    loop {
-        match f().await {
-            Ok(v) => return v,
-            Err(e) => {
-                let wait = match e {
-                    BinanceError::Banned {
-                        until_ms: Some(u), ..
-                    } => Duration::from_millis((u - shared.now()).max(0) as u64 + 50),
-                    _ => shared.rest.retry_policy().backoff(attempt.min(6)),
-                };
-                log::warn!(target: "binance", "reconciliation: {what} not readable ({e}); again in {wait:?}");
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-            }
-        }
-    }
-}
-
 pub(super) async fn reconcile(shared: Arc<Shared>) {
-    let account = read(&shared, "account", || shared.rest.account()).await;
-    let risks = read(&shared, "positions", || shared.rest.position_risk()).await;
-    let orders = read(&shared, "open orders", || shared.rest.open_orders()).await;
-    let algos = read(&shared, "open algo orders", || {
-        shared.rest.open_algo_orders()
-    })
-    .await;
+    let account = shared
+        .read_until_ok("reconciliation: account", || shared.rest.account())
+        .await;
+    let risks = shared
+        .read_until_ok("reconciliation: positions", || shared.rest.position_risk())
+        .await;
+    let orders = shared
+        .read_until_ok("reconciliation: open orders", || shared.rest.open_orders())
+        .await;
+    let algos = shared
+        .read_until_ok("reconciliation: open algo orders", || {
+            shared.rest.open_algo_orders()
+        })
+        .await;
     let traded = |symbol: &str| shared.config.symbols.iter().any(|s| s.as_str() == symbol);
     let mut positions = Vec::new();
     for r in risks.iter().filter(|r| traded(&r.symbol)) {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::domain::{ClientOrderId, Fill, Leg, Liquidity, OrderRequest, Price, Qty, Side, Symbol};
+use crate::domain::{ClientOrderId, Fill, Leg, Liquidity, OrderRequest, Price, Qty};
 
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -109,10 +109,6 @@ impl Registry {
             .collect()
     }
 
-    pub fn symbol_of(&self, id: &ClientOrderId) -> Option<Symbol> {
-        self.orders.get(id).map(|e| e.request.symbol.clone())
-    }
-
     /// The part of a cumulative execution (`cum_qty` at `avg` price) not
     /// reported yet, as a fill; None when nothing new executed.
     pub fn new_fill(&mut self, id: &ClientOrderId, x: Execution) -> Option<Fill> {
@@ -150,17 +146,12 @@ impl Registry {
             at_ms,
         })
     }
-
-    /// Side helper for a closing order of a position of `side`.
-    pub fn closing_side(side: Side) -> Side {
-        side.opposite()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::OrderKind;
+    use crate::domain::{OrderKind, Side, Symbol};
 
     fn request() -> OrderRequest {
         OrderRequest {
