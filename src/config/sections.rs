@@ -175,6 +175,23 @@ pub struct EngineConfig {
     pub armed: bool,
     pub automation: Automation,
     pub approval_timeout_secs: u64,
+    /// How an entry goes to the exchange.
+    pub entry_order: EntryOrder,
+    /// A limit entry's price improvement on the signal candle's close, as a
+    /// fraction (0.0005 = 5 bps below the close for a buy, above for a sell).
+    pub limit_offset: Decimal,
+    /// A limit entry still unfilled at the close of this many candles after
+    /// it was placed is cancelled (a partly filled one keeps what it got).
+    pub limit_timeout_bars: u32,
+}
+
+/// Market entries take the price; limit entries wait for it and may miss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryOrder {
+    #[default]
+    Market,
+    Limit,
 }
 
 impl Default for EngineConfig {
@@ -184,6 +201,9 @@ impl Default for EngineConfig {
             armed: false,
             automation: Automation::Semi,
             approval_timeout_secs: 60,
+            entry_order: EntryOrder::Market,
+            limit_offset: Decimal::ZERO,
+            limit_timeout_bars: 1,
         }
     }
 }

@@ -212,6 +212,19 @@ impl Config {
                 "must be at least 1 second".into(),
             );
         }
+        let e = &self.engine;
+        if e.limit_offset < Decimal::ZERO || e.limit_offset >= Decimal::new(5, 2) {
+            bad(
+                "engine.limit_offset",
+                format!(
+                    "{} must be at least 0 and below 0.05 (a fraction of the price: 0.0005 = 5 bps)",
+                    e.limit_offset
+                ),
+            );
+        }
+        if e.limit_timeout_bars == 0 {
+            bad("engine.limit_timeout_bars", "must be at least 1".into());
+        }
 
         let b = &self.binance;
         if !(b.rest_url.starts_with("http://") || b.rest_url.starts_with("https://")) {

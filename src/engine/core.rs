@@ -96,6 +96,10 @@ pub struct Engine {
     pub(super) risk_config: RiskConfig,
     pub(super) paper_config: PaperConfig,
     pub(super) approval_timeout_ms: i64,
+    pub(super) entry_order: crate::config::EntryOrder,
+    pub(super) limit_offset: Decimal,
+    /// An entry limit older than this at a candle close is cancelled.
+    pub(super) limit_timeout_ms: i64,
     pub(super) symbols: Vec<SymbolState>,
     pub(super) strategies: Vec<Box<dyn Strategy>>,
     pub(super) instruments: Vec<Instrument>,
@@ -176,6 +180,10 @@ impl Engine {
             risk_config: config.risk.clone(),
             paper_config: config.paper.clone(),
             approval_timeout_ms: config.engine.approval_timeout_secs as i64 * 1000,
+            entry_order: config.engine.entry_order,
+            limit_offset: config.engine.limit_offset,
+            limit_timeout_ms: config.engine.limit_timeout_bars as i64
+                * config.market.interval.duration_ms(),
             instruments: symbols
                 .iter()
                 .map(|s| paper_instrument(&s.symbol))
@@ -463,6 +471,7 @@ impl Engine {
         let equity = self.book.wallet + unrealized;
         self.check_equity_at(equity, out);
         self.stats.observe(at_ms, equity);
+        self.expire_entry_limits(&symbol, out);
         self.latency.record(Stage::Arrival, at_ms - close_ms);
         self.latency
             .record(Stage::Features, features_us - received_us);

@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 
 use crate::ai::Verdict;
-use crate::config::Automation;
+use crate::config::{Automation, EntryOrder};
 use crate::domain::{ClientOrderId, Leg, Mode, OrderKind, OrderRequest, Price, Side, Symbol};
 use crate::journal::{DecisionRecord, DecisionStatus, LatencyStamps, Record, RiskOutcome};
 use crate::risk::{self, Approved, GatewayContext, Levels, Refusal, RiskEvent, SizeInputs};
@@ -177,15 +177,30 @@ impl Engine {
         let p = &record.proposal;
         let instrument = &self.instruments[index];
         let levels = risk::round_levels(p.side, p.entry, p.stop, p.take_profit, instrument)?;
-        // Size on the price the market order is expected to get, slippage
-        // included, so the realised risk stays within the fraction.
-        let slip = self.paper_config.slippage;
-        let expected = match p.side {
-            Side::Buy => {
-                instrument.round_price_up(price(levels.entry.value() * (Decimal::ONE + slip))?)
+        let (kind, expected) = match self.entry_order {
+            EntryOrder::Market => {
+                // Size on the price the market order is expected to get,
+                // slippage included, so the realised risk stays within the
+                // fraction.
+                let slip = self.paper_config.slippage;
+                let expected = match p.side {
+                    Side::Buy => instrument
+                        .round_price_up(price(levels.entry.value() * (Decimal::ONE + slip))?),
+                    Side::Sell => instrument
+                        .round_price_down(price(levels.entry.value() * (Decimal::ONE - slip))?),
+                };
+                (OrderKind::Market, expected)
             }
-            Side::Sell => {
-                instrument.round_price_down(price(levels.entry.value() * (Decimal::ONE - slip))?)
+            EntryOrder::Limit => {
+                // A limit fills at its price or better: that is the entry.
+                let offset = self.limit_offset;
+                let limit = match p.side {
+                    Side::Buy => instrument
+                        .round_price_down(price(levels.entry.value() * (Decimal::ONE - offset))?),
+                    Side::Sell => instrument
+                        .round_price_up(price(levels.entry.value() * (Decimal::ONE + offset))?),
+                };
+                (OrderKind::Limit { price: limit }, limit)
             }
         };
         let equity = self.book.equity();
@@ -205,7 +220,7 @@ impl Engine {
             id: order_id(&p.symbol, p.candle_open_ms, Leg::Entry),
             symbol: p.symbol.clone(),
             side: p.side,
-            kind: OrderKind::Market,
+            kind,
             qty: sized.qty,
             leg: Leg::Entry,
             decision_id: Some(record.id.clone()),
@@ -216,7 +231,12 @@ impl Engine {
                 symbol: p.symbol.clone(),
                 side: p.side,
                 qty: sized.qty,
-                entry_price: levels.entry,
+                // Where the levels were measured from: the close for a market
+                // order, the limit for a limit (the fill shifts them from there).
+                entry_price: match kind {
+                    OrderKind::Limit { price } => price,
+                    _ => levels.entry,
+                },
                 opened_at_ms: self.now_ms,
             },
             stop: levels.stop,
@@ -327,6 +347,33 @@ impl Engine {
             );
             self.finish_decision(record, out);
             out.push(Action::Publish);
+        }
+    }
+
+    /// Cancels the entry limits on `symbol` that waited their time out: a
+    /// signal is only worth its price for a while.
+    pub(super) fn expire_entry_limits(&mut self, symbol: &Symbol, out: &mut Vec<Action>) {
+        let now = self.now_ms;
+        let timeout = self.limit_timeout_ms;
+        let expired: Vec<ClientOrderId> = self
+            .book
+            .live_orders()
+            .filter(|o| {
+                o.request.symbol == *symbol
+                    && o.request.leg == Leg::Entry
+                    && matches!(o.request.kind, OrderKind::Limit { .. })
+                    && o.state != crate::domain::OrderState::PendingCancel
+                    && now - o.sent_ms >= timeout
+            })
+            .map(|o| o.request.id.clone())
+            .collect();
+        for id in expired {
+            self.notice(
+                out,
+                NoticeLevel::Info,
+                format!("{id}: entry limit not filled in time, cancelling it"),
+            );
+            self.request_cancel(&id, out);
         }
     }
 

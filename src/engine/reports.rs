@@ -24,6 +24,7 @@ impl Engine {
             }
             ExecReport::Rejected { id, reason, .. } => self.on_rejected(&id, reason, out),
             ExecReport::Cancelled { id, .. } => {
+                self.on_entry_cancelled(&id, out);
                 let unasked_stop = self.book.orders.get(&id).and_then(|o| {
                     (o.request.leg == Leg::Stop && o.state != OrderState::PendingCancel)
                         .then(|| o.request.symbol.clone())
@@ -88,6 +89,26 @@ impl Engine {
                     amount,
                 })));
             }
+        }
+    }
+
+    /// An entry cancelled before any fill ends its decision; one cancelled
+    /// after a part filled leaves that part as the position.
+    fn on_entry_cancelled(&mut self, id: &ClientOrderId, out: &mut Vec<Action>) {
+        let Some(order) = self.book.orders.get(id) else {
+            return;
+        };
+        if order.request.leg != Leg::Entry || order.state.is_final() {
+            return;
+        }
+        let decision = order.request.decision_id.clone();
+        let unfilled = self
+            .book
+            .positions
+            .get(&order.request.symbol)
+            .is_none_or(|p| Some(&p.decision_id) != decision.as_ref());
+        if unfilled {
+            self.set_decision_status(decision.as_deref(), DecisionStatus::Expired, out);
         }
     }
 
@@ -421,8 +442,12 @@ impl Engine {
             .map(|o| o.request.id.clone())
             .collect();
         for id in ids {
-            self.set_order_state(&id, OrderState::PendingCancel, out);
-            out.push(Action::Cancel(id));
+            self.request_cancel(&id, out);
         }
+    }
+
+    pub(super) fn request_cancel(&mut self, id: &ClientOrderId, out: &mut Vec<Action>) {
+        self.set_order_state(id, OrderState::PendingCancel, out);
+        out.push(Action::Cancel(id.clone()));
     }
 }
