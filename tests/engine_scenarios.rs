@@ -406,6 +406,52 @@ fn live_mode_with_a_venue_sends_entries() {
     assert_eq!(sent.len(), 1, "the decision goes to the venue");
 }
 
+/// A world whose book was journaled with a long open, in `mode`, restored
+/// into a run with the live venue attached.
+fn restored_with_a_long(mode: Mode) -> World {
+    let mut w = world(Automation::Auto, true);
+    if mode == Mode::Live {
+        w.engine.set_live_available(true);
+        w.command(Command::SetMode(Mode::Live));
+    }
+    w.open_long();
+    let json = serde_json::to_string(&w.engine.state()).unwrap();
+    let mut fresh = world(Automation::Auto, false);
+    fresh.engine.restore(serde_json::from_str(&json).unwrap());
+    fresh.engine.set_live_available(true);
+    fresh
+}
+
+#[test]
+fn a_restored_live_book_with_a_position_resumes_in_live_even_unasked() {
+    let mut w = restored_with_a_long(Mode::Live);
+    let said = w.engine.resume_live(false).unwrap();
+    assert!(said.unwrap().contains("1 position(s)"));
+    let snap = w.engine.snapshot();
+    assert_eq!(snap.mode, Mode::Live, "real positions are managed live");
+    assert!(!snap.armed, "a restart never arms");
+}
+
+#[test]
+fn live_is_refused_at_start_over_a_paper_book_with_a_position() {
+    let mut w = restored_with_a_long(Mode::Paper);
+    let e = w.engine.resume_live(true).unwrap_err();
+    assert!(e.contains("flatten"), "{e}");
+    assert_eq!(w.engine.snapshot().mode, Mode::Paper);
+    // Unasked, the paper book simply stays in paper.
+    assert_eq!(w.engine.resume_live(false), Ok(None));
+}
+
+#[test]
+fn live_at_start_over_an_empty_book_is_entered_when_asked() {
+    let mut w = world(Automation::Auto, false);
+    w.engine.set_live_available(true);
+    assert_eq!(w.engine.resume_live(false), Ok(None));
+    assert_eq!(w.engine.snapshot().mode, Mode::Paper);
+    assert!(w.engine.resume_live(true).unwrap().is_some());
+    assert_eq!(w.engine.snapshot().mode, Mode::Live);
+}
+
 #[test]
 fn a_rejected_stop_closes_the_position() {
     let mut w = world(Automation::Auto, true);

@@ -48,6 +48,9 @@ pub struct EngineState {
     /// restored into a run on the same kind of market.
     #[serde(default)]
     pub feed: String,
+    /// The mode the book was traded in: a live book holds real positions.
+    #[serde(default)]
+    pub mode: Mode,
 }
 
 /// Running figures for summaries: O(1) memory however long the run.
@@ -136,6 +139,8 @@ pub struct Engine {
     pub(super) live_available: bool,
     /// No candle update for this long marks the feed stale.
     stale_after_ms: i64,
+    /// The mode of the book restored from the journal, if one was.
+    restored_mode: Option<Mode>,
     pub(super) now_ms: i64,
     seq: u64,
 }
@@ -217,6 +222,7 @@ impl Engine {
             take_profit_atr_mult: config.strategy.take_profit_atr_mult,
             live_available: false,
             stale_after_ms,
+            restored_mode: None,
             now_ms: 0,
             seq: 0,
         })
@@ -251,6 +257,7 @@ impl Engine {
         self.book = state.book;
         self.now_ms = self.now_ms.max(state.clock_ms);
         self.exit_seq = state.exit_seq;
+        self.restored_mode = Some(state.mode);
     }
 
     pub fn state(&self) -> EngineState {
@@ -260,6 +267,7 @@ impl Engine {
             clock_ms: self.now_ms,
             exit_seq: self.exit_seq,
             feed: self.feed.source.to_string(),
+            mode: self.mode,
         }
     }
 
@@ -308,13 +316,40 @@ impl Engine {
         }
     }
 
-    /// Live at start for `--live`: the book restored for a live feed is the
-    /// live book, so the open-positions guard of a mode switch does not apply.
-    pub fn resume_live(&mut self) {
-        if self.live_available {
+    /// Whether a run with the live venue attached starts in Live, and why
+    /// not. A restored live book with something open is real money on the
+    /// exchange: it resumes in Live (disarmed) whether or not Live was asked
+    /// for, or nothing would manage it. Otherwise Live is entered when asked
+    /// (`--live --headless`), unless a paper book with something open would
+    /// pass for a live one.
+    pub fn resume_live(&mut self, requested: bool) -> Result<Option<String>, String> {
+        if !self.live_available {
+            return Ok(None);
+        }
+        let open = !self.book.positions.is_empty() || self.book.live_orders().next().is_some();
+        let live_book = self.restored_mode == Some(Mode::Live);
+        if live_book && open {
             self.mode = Mode::Live;
             self.dirty = true;
+            return Ok(Some(format!(
+                "resumed the live book in Live: {} position(s) and {} order(s) on Binance; disarmed until you arm",
+                self.book.positions.len(),
+                self.book.live_orders().count()
+            )));
         }
+        if !requested {
+            return Ok(None);
+        }
+        if open && !live_book {
+            return Err(format!(
+                "the journal's {} book has positions or orders open: flatten them in {} or use another --journal before trading live",
+                self.restored_mode.unwrap_or(self.mode),
+                self.restored_mode.unwrap_or(self.mode)
+            ));
+        }
+        self.mode = Mode::Live;
+        self.dirty = true;
+        Ok(Some("live: orders go to Binance".into()))
     }
 
     pub fn mode(&self) -> Mode {

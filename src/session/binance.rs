@@ -205,11 +205,10 @@ pub async fn prepare(
     if let Some(venue) = link.venue {
         runner.engine.set_live_available(true);
         runner.live = Some(Box::new(venue));
-        if start_live {
-            // The journal of a live run holds the live book (an account is
-            // restored only into a run on the same feed), so --live resumes
-            // it in Live even with positions open.
-            runner.engine.resume_live();
+        match runner.engine.resume_live(start_live) {
+            Ok(Some(text)) => log::warn!(target: "engine", "{text}"),
+            Ok(None) => {}
+            Err(e) => anyhow::bail!("--live: {e}"),
         }
     }
     Ok(BinanceRun {
