@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ai;
+pub mod backtest;
 pub mod binance;
 pub mod collect;
 pub mod config;

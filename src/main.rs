@@ -57,6 +57,8 @@ enum Cmd {
     },
     /// Download closed klines from Binance (public API, no keys) into a candle CSV; resumes.
     Download(DownloadArgs),
+    /// Run the engine and the paper exchange over candle files: metrics, trades, equity.
+    Backtest(cockpit::backtest::command::BacktestArgs),
 }
 
 #[derive(clap::Args)]
@@ -208,6 +210,25 @@ fn main() -> ExitCode {
             }
         }
         Cmd::Download(args) => download(cli.config.as_deref(), args),
+        Cmd::Backtest(args) => {
+            use cockpit::backtest::command::{CommandError, run_command};
+            let loaded = match load_config(cli.config.as_deref()) {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
+            cockpit::logging::init_stderr();
+            match run_command(loaded.config, &args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(CommandError::BadInput(e)) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(BAD_INPUT)
+                }
+                Err(CommandError::Failed(e)) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Cmd::Run(args) => {
             let mut loaded = match load_config(cli.config.as_deref()) {
                 Ok(l) => l,

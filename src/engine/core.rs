@@ -141,6 +141,7 @@ pub struct Engine {
     stale_after_ms: i64,
     /// The mode of the book restored from the journal, if one was.
     restored_mode: Option<Mode>,
+    last_equity: Decimal,
     pub(super) now_ms: i64,
     seq: u64,
 }
@@ -223,6 +224,7 @@ impl Engine {
             live_available: false,
             stale_after_ms,
             restored_mode: None,
+            last_equity: paper_equity,
             now_ms: 0,
             seq: 0,
         })
@@ -374,6 +376,16 @@ impl Engine {
         self.now_ms
     }
 
+    /// The book, read-only (positions, live orders, wallet).
+    pub fn book(&self) -> &Book {
+        &self.book
+    }
+
+    /// Total equity as valued at the latest closed candle.
+    pub fn last_equity(&self) -> Decimal {
+        self.last_equity
+    }
+
     pub fn equity(&self) -> Decimal {
         self.book.equity()
     }
@@ -504,6 +516,7 @@ impl Engine {
         // statistics and the equity sample (a flatten only sends orders).
         let unrealized = self.book.unrealized();
         let equity = self.book.wallet + unrealized;
+        self.last_equity = equity;
         self.check_equity_at(equity, out);
         self.stats.observe(at_ms, equity);
         self.expire_entry_limits(&symbol, out);

@@ -35,6 +35,8 @@ pub struct Runner {
     /// Notices of the last steps, for callers that show them (tests, TUI).
     pub notices: Vec<Notice>,
     pub keep_notices: bool,
+    /// Notices are not logged (a backtest reports its results instead).
+    pub quiet: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +57,7 @@ impl Runner {
             batch: 1,
             notices: Vec::new(),
             keep_notices: false,
+            quiet: false,
         }
     }
 
@@ -125,7 +128,9 @@ impl Runner {
                         }
                     }
                     Action::Notice(n) => {
-                        log_notice(&n);
+                        if !self.quiet {
+                            log_notice(&n);
+                        }
                         if self.keep_notices {
                             self.notices.push(n);
                         }

@@ -1,0 +1,103 @@
+//! `cockpit backtest`: arguments, loading, the run(s), and what is written.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::collect::parse_time;
+use crate::config::Config;
+
+use super::input::{self, TimeRange};
+use super::run::{BacktestSpec, run};
+use super::summary;
+
+#[derive(clap::Args, Debug, Default)]
+pub struct BacktestArgs {
+    /// Candle CSV (shared or Binance layout); repeat for several symbols. The
+    /// symbol is the file name's first part: BTCUSDT-1h-….csv.
+    #[arg(long, value_name = "FILE.csv", required = true)]
+    pub data: Vec<PathBuf>,
+    /// Binance funding history (funding_time_ms,funding_rate); default: paper.funding_rate.
+    #[arg(long, value_name = "FILE.csv")]
+    pub funding: Option<PathBuf>,
+    /// First candle: YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), or ms since 1970.
+    #[arg(long, value_name = "DATE", value_parser = parse_time)]
+    pub from: Option<i64>,
+    /// Candles opening before this (same forms).
+    #[arg(long, value_name = "DATE", value_parser = parse_time)]
+    pub to: Option<i64>,
+    /// Strategy name (default: strategy.name in the config).
+    #[arg(long, value_name = "NAME")]
+    pub strategy: Option<String>,
+    /// Algo only (the default until models exist).
+    #[arg(long, conflicts_with = "model")]
+    pub no_ai: bool,
+    /// ONNX model that confirms or vetoes each proposal.
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+    /// Write {"bars","elapsed_ms","trades","metrics","equity"} here instead of the table.
+    #[arg(long, value_name = "OUT.json")]
+    pub json: Option<PathBuf>,
+}
+
+/// What went wrong, and whose fault: bad input exits 2, anything else 1.
+#[derive(Debug)]
+pub enum CommandError {
+    BadInput(String),
+    Failed(String),
+}
+
+pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), CommandError> {
+    if let Some(name) = &args.strategy {
+        config.strategy.name = name.clone();
+    }
+    if let Some(path) = &args.model {
+        return Err(CommandError::BadInput(format!(
+            "--model {}: this build has no AI layer yet; run algo-only (without --model)",
+            path.display()
+        )));
+    }
+    let range = TimeRange {
+        from_ms: args.from,
+        to_ms: args.to,
+    };
+    if let (Some(f), Some(t)) = (args.from, args.to)
+        && f >= t
+    {
+        return Err(CommandError::BadInput("--from must be before --to".into()));
+    }
+    let histories =
+        input::load(&args.data, range).map_err(|e| CommandError::BadInput(e.to_string()))?;
+    for h in &histories {
+        if h.missing > 0 {
+            log::warn!(target: "backtest", "{}: {} candle(s) missing in the range; the run steps over the gaps", h.path.display(), h.missing);
+        }
+    }
+    let result = run(BacktestSpec {
+        config: &config,
+        histories: &histories,
+        funding: args.funding.as_deref(),
+        confirmer: None,
+        progress: true,
+    })
+    .map_err(CommandError::BadInput)?;
+    match &args.json {
+        Some(path) => {
+            let json =
+                serde_json::to_vec(&result).map_err(|e| CommandError::Failed(e.to_string()))?;
+            crate::session::write_atomic(path, &json)
+                .map_err(|e| CommandError::Failed(format!("writing {}: {e}", path.display())))?;
+            eprintln!(
+                "{} candles, {} trades in {} ms → {}",
+                result.bars,
+                result.trades.len(),
+                result.elapsed_ms,
+                path.display()
+            );
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(summary::render(&result).as_bytes());
+        }
+    }
+    Ok(())
+}

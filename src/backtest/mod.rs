@@ -1,0 +1,14 @@
+//! Backtests: the engine core, the paper exchange and a historical clock
+//! over recorded candles — the same `Runner::step` that a replay and a live
+//! session drive, so a backtest decides exactly what they would.
+
+pub mod command;
+pub mod curve;
+pub mod input;
+pub mod metrics;
+mod run;
+pub mod summary;
+
+pub use input::{History, InputError, TimeRange, load, symbol_of_path};
+pub use metrics::Metrics;
+pub use run::{BacktestResult, BacktestSpec, backtest_config, run};
