@@ -191,7 +191,8 @@ fn market_buy_fills_at_the_next_open_with_slippage_rounded_up_and_taker_fee() {
             // 60135.5 × 0.01 × 0.0005
             fee: dec("0.3006775"),
             liquidity: Liquidity::Taker,
-            at_ms: T0 + H + 5,
+            // Taken at the candle's open, whenever the update was seen.
+            at_ms: T0 + H,
         })]
     );
     let pos = ex.position(&btc()).unwrap();

@@ -702,7 +702,14 @@ impl Exchange for PaperExchange {
             let is_entry = self
                 .index_of(&id)
                 .is_some_and(|i| self.state.orders[i].request.leg == Leg::Entry);
-            let reports = self.fill_working(at_ms, &id, market_price);
+            // A market order taken at a candle's open happened at its open
+            // time, not when the closed candle was seen.
+            let fill_ms = if new_candle {
+                candle.open_time_ms.min(at_ms)
+            } else {
+                at_ms
+            };
+            let reports = self.fill_working(fill_ms, &id, market_price);
             let filled = reports.iter().any(|r| matches!(r, ExecReport::Filled(_)));
             out.extend(reports);
             if filled && is_entry {
