@@ -93,6 +93,10 @@ impl Runner {
             queue.extend(reports.into_iter().map(Event::Exec));
         }
         queue.push_back(event);
+        // What the exchange answers is processed before anything queued
+        // after the event that caused it: a stop that filled inside the
+        // candle is known before the candle's close is valued.
+        let mut answers: Vec<Event> = Vec::new();
         while let Some(event) = queue.pop_front() {
             for action in self.engine.process(at_ms, event) {
                 match action {
@@ -105,7 +109,7 @@ impl Runner {
                             }
                             _ => self.exchange.submit(at_ms, &order),
                         };
-                        queue.extend(reports.into_iter().map(Event::Exec));
+                        answers.extend(reports.into_iter().map(Event::Exec));
                     }
                     Action::Cancel(id) => {
                         exchange_busy = true;
@@ -120,7 +124,7 @@ impl Runner {
                             }
                             _ => self.exchange.cancel(at_ms, &id),
                         };
-                        queue.extend(reports.into_iter().map(Event::Exec));
+                        answers.extend(reports.into_iter().map(Event::Exec));
                     }
                     Action::Journal(record) => {
                         if self.journal.is_some() {
@@ -138,6 +142,9 @@ impl Runner {
                     Action::Publish => outcome.publish = true,
                     Action::Stop => outcome.stop = true,
                 }
+            }
+            for answer in answers.drain(..).rev() {
+                queue.push_front(answer);
             }
         }
         // Entering Live: the account is read again, the book follows it.
