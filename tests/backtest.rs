@@ -54,6 +54,7 @@ fn backtest(histories: &[History]) -> backtest::BacktestResult {
         funding: None,
         confirmer: None,
         progress: false,
+        trade_from_ms: None,
     })
     .unwrap()
 }
@@ -442,5 +443,97 @@ fn bad_input_is_one_clear_message_and_exit_2() {
             1,
             "{err}"
         );
+    }
+}
+
+#[test]
+fn walk_forward_reports_each_rolling_window_traded_after_its_warm_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("wf.json");
+    run_ok(
+        cockpit(dir.path())
+            .args(["backtest", "--walk-forward", "train=1y,test=1y", "--data"])
+            .arg(btc_1h())
+            .arg("--json")
+            .arg(&out),
+    );
+    let v = read_json(&out);
+    let windows = v["windows"].as_array().unwrap();
+    // 2019-09 → 2026-05 holds five full year-after-a-year windows.
+    assert_eq!(windows.len(), 5, "{v}");
+    const YEAR: i64 = 365 * 86_400_000;
+    for (k, w) in windows.iter().enumerate() {
+        let from = w["from_ms"].as_i64().unwrap();
+        let to = w["to_ms"].as_i64().unwrap();
+        assert_eq!(to - from, YEAR);
+        assert_eq!(from - w["warm_from_ms"].as_i64().unwrap(), YEAR);
+        if k > 0 {
+            assert_eq!(from - windows[k - 1]["from_ms"].as_i64().unwrap(), YEAR);
+        }
+        let m = &w["metrics"];
+        // Traded only inside its window: the curve starts at its first close.
+        assert_eq!(m["first_ms"].as_i64().unwrap(), from + 3_600_000, "{w}");
+        assert!(m["last_ms"].as_i64().unwrap() <= to, "{w}");
+        assert!(m["trades"].as_u64().unwrap() > 50, "{w}");
+        assert!(w["bars"].as_u64().unwrap() >= 8700, "{w}");
+        assert_eq!(w["stops"]["liquidations"], 0);
+    }
+    // The table says the same in words.
+    let text = String::from_utf8_lossy(
+        &run_ok(
+            cockpit(dir.path())
+                .args(["backtest", "--walk-forward", "train=1y,test=1y", "--data"])
+                .arg(btc_1h()),
+        )
+        .stdout,
+    )
+    .to_string();
+    assert_eq!(text.lines().count(), 6, "{text}");
+    assert!(text.contains("stops held"), "{text}");
+}
+
+#[test]
+fn stress_runs_every_crash_window_and_says_which_the_data_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("stress.json");
+    run_ok(
+        cockpit(dir.path())
+            .args(["backtest", "--stress", "--from", "2022-01-01", "--data"])
+            .arg(btc_1h())
+            .arg("--json")
+            .arg(&out),
+    );
+    let v = read_json(&out);
+    let windows = v["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 6);
+    let names: Vec<&str> = windows
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    for day in [
+        "2020-03-12",
+        "2021-05-19",
+        "2022-05-09",
+        "2022-11-08",
+        "2024-08-05",
+        "2025-10-10",
+    ] {
+        assert!(names.iter().any(|n| n.contains(day)), "{day} in {names:?}");
+    }
+    // The data starts in 2022: the first two crashes are not in it, and say so.
+    for w in &windows[..2] {
+        assert_eq!(w["note"], "not covered by the data", "{w}");
+        assert!(w["metrics"].is_null());
+    }
+    for w in &windows[2..] {
+        assert!(w["note"].is_null(), "{w}");
+        let m = &w["metrics"];
+        assert!(m["max_drawdown"].as_f64().unwrap() < 0.2, "{w}");
+        // A window of days is too short for annualised ratios: none shown.
+        assert!(m["sharpe"].is_null(), "{w}");
+        assert_eq!(w["stops"]["liquidations"], 0, "{w}");
+        let from = w["from_ms"].as_i64().unwrap();
+        assert_eq!(from % 86_400_000, 0, "windows start at midnight UTC");
+        assert_eq!(from - w["warm_from_ms"].as_i64().unwrap(), 30 * 86_400_000);
     }
 }

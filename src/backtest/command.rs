@@ -9,6 +9,7 @@ use crate::config::Config;
 use super::input::{self, TimeRange};
 use super::run::{BacktestSpec, run};
 use super::summary;
+use super::windows::{self, WalkForward};
 
 #[derive(clap::Args, Debug, Default)]
 pub struct BacktestArgs {
@@ -37,6 +38,14 @@ pub struct BacktestArgs {
     /// Write {"bars","elapsed_ms","trades","metrics","equity"} here instead of the table.
     #[arg(long, value_name = "OUT.json")]
     pub json: Option<PathBuf>,
+    /// Rolling windows: warm up (train) on one span, trade (test) the next,
+    /// step by the test span; per-window metrics. E.g. train=2y,test=6m.
+    #[arg(long, value_name = "train=LEN,test=LEN", conflicts_with = "stress")]
+    pub walk_forward: Option<WalkForward>,
+    /// Run the named crash windows (2020-03-12 … 2025-10-10) and report each:
+    /// did the stops hold, did the breaker trip, how deep the drawdown.
+    #[arg(long)]
+    pub stress: bool,
 }
 
 /// What went wrong, and whose fault: bad input exits 2, anything else 1.
@@ -72,20 +81,34 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
             log::warn!(target: "backtest", "{}: {} candle(s) missing in the range; the run steps over the gaps", h.path.display(), h.missing);
         }
     }
+    if args.walk_forward.is_some() || args.stress {
+        let windows = match args.walk_forward {
+            Some(spec) => windows::walk_forward(&config, &histories, args.funding.as_deref(), spec),
+            None => windows::stress(&config, &histories, args.funding.as_deref()),
+        }
+        .map_err(CommandError::BadInput)?;
+        return match &args.json {
+            Some(path) => write_json(path, &serde_json::json!({ "windows": windows })),
+            None => {
+                let _ = std::io::stdout()
+                    .lock()
+                    .write_all(windows::render(&windows).as_bytes());
+                Ok(())
+            }
+        };
+    }
     let result = run(BacktestSpec {
         config: &config,
         histories: &histories,
         funding: args.funding.as_deref(),
         confirmer: None,
         progress: true,
+        trade_from_ms: None,
     })
     .map_err(CommandError::BadInput)?;
     match &args.json {
         Some(path) => {
-            let json =
-                serde_json::to_vec(&result).map_err(|e| CommandError::Failed(e.to_string()))?;
-            crate::session::write_atomic(path, &json)
-                .map_err(|e| CommandError::Failed(format!("writing {}: {e}", path.display())))?;
+            write_json(path, &result)?;
             eprintln!(
                 "{} candles, {} trades in {} ms → {}",
                 result.bars,
@@ -100,4 +123,10 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
         }
     }
     Ok(())
+}
+
+fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> Result<(), CommandError> {
+    let json = serde_json::to_vec(value).map_err(|e| CommandError::Failed(e.to_string()))?;
+    crate::session::write_atomic(path, &json)
+        .map_err(|e| CommandError::Failed(format!("writing {}: {e}", path.display())))
 }

@@ -13,6 +13,9 @@ use super::curve::FinishedCurve;
 /// Crypto trades every day of the year.
 const DAYS_PER_YEAR: f64 = 365.0;
 const YEAR_MS: f64 = 365.25 * 86_400_000.0;
+/// Fewer daily returns than this make annualised ratios noise: they are
+/// left out (None) rather than shown.
+const MIN_DAYS_FOR_RATIOS: u64 = 20;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metrics {
@@ -101,17 +104,19 @@ pub fn compute(
     };
     let r = &curve.returns;
     let annual = DAYS_PER_YEAR.sqrt();
-    let std = r.std();
+    let std = r.std().filter(|_| r.days >= MIN_DAYS_FOR_RATIOS);
     let sharpe = match (r.mean(), std) {
         (Some(m), Some(s)) if s > 0.0 => Some(m / s * annual),
         _ => None,
     };
     let sortino = match (r.mean(), r.downside_deviation()) {
-        (Some(m), Some(d)) if d > 0.0 => Some(m / d * annual),
+        (Some(m), Some(d)) if d > 0.0 && r.days >= MIN_DAYS_FOR_RATIOS => Some(m / d * annual),
         _ => None,
     };
     let calmar = match cagr {
-        Some(c) if curve.max_drawdown > 0.0 => Some(c / curve.max_drawdown),
+        Some(c) if curve.max_drawdown > 0.0 && r.days >= MIN_DAYS_FOR_RATIOS => {
+            Some(c / curve.max_drawdown)
+        }
         _ => None,
     };
     let longest_losing_streak = trades

@@ -8,6 +8,7 @@ pub mod input;
 pub mod metrics;
 mod run;
 pub mod summary;
+pub mod windows;
 
 pub use input::{History, InputError, TimeRange, load, symbol_of_path};
 pub use metrics::Metrics;

@@ -59,6 +59,9 @@ pub struct BacktestSpec<'a> {
     pub confirmer: Option<Box<dyn Confirmer>>,
     /// A progress bar on stderr once the run has taken a second.
     pub progress: bool,
+    /// Candles opening before this only warm the indicators up: nothing is
+    /// decided or traded on them, and the metrics start after them.
+    pub trade_from_ms: Option<i64>,
 }
 
 /// The configuration a backtest runs with: the files decide the symbols and
@@ -106,6 +109,7 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
     let mut curve = EquityCurve::new();
     let mut progress: Option<Progress> = None;
     let mut done = 0u64;
+    let mut traded = 0u64;
     // The earliest open time still to come; every symbol's candle of that
     // time goes through before the curve takes its sample.
     while let Some(open_ms) = spec
@@ -116,6 +120,7 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
         .min()
     {
         let at_ms = open_ms + step_ms;
+        let warming = spec.trade_from_ms.is_some_and(|t| open_ms < t);
         for (h, i) in spec.histories.iter().zip(next.iter_mut()) {
             let Some(candle) = h.candles.get(*i) else {
                 continue;
@@ -124,14 +129,20 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
                 continue;
             }
             *i += 1;
-            runner.step(
-                at_ms,
-                Event::Candle {
-                    symbol: h.symbol.clone(),
-                    candle: candle.clone(),
-                },
-            );
+            let event = Event::Candle {
+                symbol: h.symbol.clone(),
+                candle: candle.clone(),
+            };
+            if warming {
+                runner.warm(vec![(at_ms, event)]);
+            } else {
+                runner.step(at_ms, event);
+                traded += 1;
+            }
             done += 1;
+        }
+        if warming {
+            continue;
         }
         let engine = &runner.engine;
         curve.observe(
@@ -171,7 +182,7 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
     let curve = curve.finish();
     let metrics = metrics::compute(&trades, &curve, engine.stats(), costs, open_at_end);
     Ok(BacktestResult {
-        bars: done,
+        bars: traded,
         elapsed_ms: started.elapsed().as_millis() as u64,
         symbols: config.market.symbols.clone(),
         interval: config.market.interval,
