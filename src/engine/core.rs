@@ -142,6 +142,9 @@ pub struct Engine {
     /// The mode of the book restored from the journal, if one was.
     restored_mode: Option<Mode>,
     last_equity: Decimal,
+    /// Whether anyone keeps the journal records: without a journal (a
+    /// backtest) the per-candle equity sample and the state JSON are skipped.
+    journaling: bool,
     pub(super) now_ms: i64,
     seq: u64,
 }
@@ -225,6 +228,7 @@ impl Engine {
             stale_after_ms,
             restored_mode: None,
             last_equity: paper_equity,
+            journaling: true,
             now_ms: 0,
             seq: 0,
         })
@@ -376,6 +380,11 @@ impl Engine {
         self.now_ms
     }
 
+    /// Off when nothing keeps the journal records (the runner has no journal).
+    pub fn set_journaling(&mut self, on: bool) {
+        self.journaling = on;
+    }
+
     /// The book, read-only (positions, live orders, wallet).
     pub fn book(&self) -> &Book {
         &self.book
@@ -435,21 +444,22 @@ impl Engine {
             Event::Command(command) => self.on_command(command, &mut out),
             Event::Timer => self.on_timer(at_ms, &mut out),
         }
-        if self.dirty {
-            self.dirty = false;
+        if std::mem::take(&mut self.dirty) {
             // The journal keeps the history; the book keeps what is still live.
             self.book.orders.retain(|_, o| !o.state.is_final());
-            match serde_json::to_string(&self.state()) {
-                Ok(json) => out.push(Action::Journal(Record::State(StateRecord {
-                    at_ms: self.now_ms,
-                    key: "engine".into(),
-                    json,
-                }))),
-                Err(e) => self.notice(
-                    &mut out,
-                    NoticeLevel::Error,
-                    format!("engine state not journaled: {e}"),
-                ),
+            if self.journaling {
+                match serde_json::to_string(&self.state()) {
+                    Ok(json) => out.push(Action::Journal(Record::State(StateRecord {
+                        at_ms: self.now_ms,
+                        key: "engine".into(),
+                        json,
+                    }))),
+                    Err(e) => self.notice(
+                        &mut out,
+                        NoticeLevel::Error,
+                        format!("engine state not journaled: {e}"),
+                    ),
+                }
             }
         }
         out
@@ -523,12 +533,14 @@ impl Engine {
         self.latency.record(Stage::Arrival, at_ms - close_ms);
         self.latency
             .record(Stage::Features, features_us - received_us);
-        out.push(Action::Journal(Record::Equity(EquitySample {
-            at_ms,
-            wallet: self.book.wallet,
-            unrealized,
-            equity,
-        })));
+        if self.journaling {
+            out.push(Action::Journal(Record::Equity(EquitySample {
+                at_ms,
+                wallet: self.book.wallet,
+                unrealized,
+                equity,
+            })));
+        }
         if may_enter {
             self.decide(index, at_ms, close_ms, received_us, features_us, out);
         } else {

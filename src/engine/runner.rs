@@ -46,7 +46,8 @@ pub struct StepOutcome {
 }
 
 impl Runner {
-    pub fn new(engine: Engine, exchange: PaperExchange, journal: Option<Journal>) -> Runner {
+    pub fn new(mut engine: Engine, exchange: PaperExchange, journal: Option<Journal>) -> Runner {
+        engine.set_journaling(journal.is_some());
         Runner {
             engine,
             exchange,
