@@ -20,7 +20,7 @@ use cockpit::domain::{Candle, Interval, Side, Symbol};
 use cockpit::engine::{Command, EngineChannels, Runner, Snapshot, run_engine};
 use cockpit::indicators::IndicatorValues;
 use cockpit::strategy::{Proposal, Reason, Strategy};
-use fake_binance::{FakeBinance, FakeConfig, Fault, Matcher, OrderLogEntry, Outcome};
+use fake_binance::{FakeBinance, FakeConfig, Fault, ForcedClose, Matcher, OrderLogEntry, Outcome};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 use tokio::sync::{mpsc, watch};
@@ -71,6 +71,46 @@ impl Strategy for EveryNth {
     }
 }
 
+/// Proposes as [`EveryNth`] does, with the widths given in turn; when they
+/// run out it repeats the last one (`repeat`) or proposes nothing more.
+/// A proposal refused (a position already open) uses its width all the same.
+struct Script {
+    every: i64,
+    widths: std::collections::VecDeque<f64>,
+    repeat: bool,
+}
+
+impl Script {
+    fn new(every: i64, widths: &[f64], repeat: bool) -> Script {
+        Script {
+            every,
+            widths: widths.iter().copied().collect(),
+            repeat,
+        }
+    }
+}
+
+impl Strategy for Script {
+    fn name(&self) -> &'static str {
+        "script"
+    }
+    fn on_closed(&mut self, symbol: &Symbol, c: &Candle, v: &IndicatorValues) -> Option<Proposal> {
+        if (c.open_time_ms / 60_000) % self.every != 0 {
+            return None;
+        }
+        let width = match (self.widths.len(), self.repeat) {
+            (0, _) => return None,
+            (1, true) => self.widths[0],
+            _ => self.widths.pop_front()?,
+        };
+        EveryNth {
+            every: self.every,
+            width,
+        }
+        .on_closed(symbol, c, v)
+    }
+}
+
 struct Never;
 
 impl Strategy for Never {
@@ -118,6 +158,11 @@ fn config(fake: &FakeBinance, dir: &Path) -> Config {
     c.binance.request_timeout_ms = 1_500;
     c.engine.automation = Automation::Auto;
     c.engine.armed = true;
+    // The fake's fees: a fill known only from a REST answer (no commission
+    // in it) is booked at these rates, so the book's wallet can be
+    // compared with the exchange's.
+    c.paper.taker_fee = Decimal::new(4, 4);
+    c.paper.maker_fee = Decimal::new(2, 4);
     c.risk.risk_per_trade = Decimal::new(1, 3);
     // Tight scripted trades lose to fees; the cooldown would stop the test.
     c.risk.cooldown_losses = 1_000;
@@ -220,7 +265,8 @@ fn never_cancelled_all(log: &[OrderLogEntry]) {
             !e.endpoint.contains("allOpenOrders") && !e.endpoint.contains("algoOpenOrders"),
             "the bot cancels only its own orders, one by one: {e:?}"
         );
-        if !e.client_id.is_empty() && e.endpoint != "TRIGGER" {
+        let exchanges_own = ["TRIGGER", "LIQUIDATION", "ADL"].contains(&e.endpoint.as_str());
+        if !e.client_id.is_empty() && !exchanges_own {
             assert!(
                 e.client_id.starts_with("ck-"),
                 "an order without the bot's prefix: {e:?}"
@@ -556,4 +602,211 @@ async fn hedge_mode_is_refused_with_a_clear_message() {
         "{text}"
     );
     assert!(fake.order_log().is_empty(), "no order before the refusal");
+}
+
+/// The engine's position on SYMBOL as a signed amount (zero when flat).
+fn engine_position(stack: &Stack) -> Decimal {
+    stack.snapshot().symbols[0]
+        .position
+        .as_ref()
+        .map_or(Decimal::ZERO, |p| {
+            p.position.qty.value() * Decimal::from(p.position.side.sign())
+        })
+}
+
+fn has_stop(fake: &FakeBinance) -> bool {
+    fake.open_algo_orders(SYMBOL)
+        .iter()
+        .any(|a| a.order_type == "STOP_MARKET")
+}
+
+/// Keeps the user stream down (no listenKey can be made) and cuts the
+/// open streams; user events meanwhile are lost, as on Binance.
+async fn cut_user_stream(fake: &FakeBinance) {
+    fake.faults().ratio(
+        Matcher::request("POST", "/fapi/v1/listenKey"),
+        Fault::Status5xx(503),
+        1.0,
+        1,
+    );
+    fake.faults().drop_streams();
+    wait_for(Duration::from_secs(5), "the user stream down", || {
+        fake.open_streams().1 == 0
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicated_and_reordered_user_events_place_each_entry_once_and_book_each_fill_once() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    fake.faults().duplicate_user_events(true);
+    fake.faults().reorder_user_events(true);
+    // Quick round trips through stops and take-profits (a proposal made
+    // while one is open is refused), then one that stays open.
+    let mut widths = vec![0.0004; 12];
+    widths.push(0.05);
+    let stack = start(&fake, dir.path(), move || {
+        Box::new(Script::new(2, &widths, true))
+    })
+    .await;
+    let wide_stop = || {
+        let entry = fake.entry_price(SYMBOL);
+        !entry.is_zero()
+            && fake.open_algo_orders(SYMBOL).iter().any(|a| {
+                a.order_type == "STOP_MARKET"
+                    && (a.trigger_price - entry).abs() / entry > Decimal::new(1, 2)
+            })
+    };
+    wait_for(
+        Duration::from_secs(120),
+        "quick trades, then a position left open with its stop",
+        || assert_one_execution_per_entry(&fake.order_log()) >= 3 && wide_stop(),
+    )
+    .await;
+    // Let the last events (held back by the reorder) arrive.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let log = fake.order_log();
+    let mut sent: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in entries(&log) {
+        *sent.entry(e.client_id.as_str()).or_default() += 1;
+    }
+    for (id, n) in &sent {
+        assert_eq!(*n, 1, "entry {id} was sent {n} times: {log:#?}");
+    }
+    let stops: Vec<_> = fake
+        .open_algo_orders(SYMBOL)
+        .into_iter()
+        .filter(|a| a.order_type == "STOP_MARKET")
+        .collect();
+    assert_eq!(stops.len(), 1, "one stop on the exchange: {stops:#?}");
+    assert_eq!(
+        engine_position(&stack),
+        fake.position_amt(SYMBOL),
+        "the book holds exactly the exchange's position"
+    );
+    let snapshot = stack.snapshot();
+    let working_stops = snapshot
+        .open_orders
+        .iter()
+        .filter(|o| o.request.leg == cockpit::domain::Leg::Stop)
+        .count();
+    assert_eq!(working_stops, 1, "{:#?}", snapshot.open_orders);
+    // A fill counted twice would move the wallet by its fee and PnL again.
+    let gap = (snapshot.account.wallet - fake.wallet()).abs();
+    assert!(
+        gap < Decimal::new(1, 2),
+        "book wallet {} vs exchange {}",
+        snapshot.account.wallet,
+        fake.wallet()
+    );
+    assert!(snapshot.trades_closed >= 2, "the quick trades closed");
+    never_cancelled_all(&log);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_or_take_profit_filled_while_the_user_stream_was_down_is_booked_as_a_trade() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let stack = start(&fake, dir.path(), || {
+        Box::new(Script::new(2, &[0.0006], false))
+    })
+    .await;
+    wait_for(
+        Duration::from_secs(30),
+        "a position with its stop and take-profit",
+        || !fake.position_amt(SYMBOL).is_zero() && fake.open_algo_orders(SYMBOL).len() == 2,
+    )
+    .await;
+    cut_user_stream(&fake).await;
+    wait_for(
+        Duration::from_secs(90),
+        "the stop or the take-profit filled on the exchange",
+        || fake.position_amt(SYMBOL).is_zero(),
+    )
+    .await;
+    assert!(
+        stack.snapshot().symbols[0].position.is_some(),
+        "nothing told the engine during the gap"
+    );
+    fake.faults().clear();
+    wait_for(
+        Duration::from_secs(10),
+        "the close booked as a trade after the reconnect",
+        || {
+            let s = stack.snapshot();
+            s.trades_closed == 1 && s.symbols[0].position.is_none()
+        },
+    )
+    .await;
+    wait_for(
+        Duration::from_secs(5),
+        "the other protective order cancelled",
+        || fake.open_algo_orders(SYMBOL).is_empty(),
+    )
+    .await;
+    let snapshot = stack.snapshot();
+    let gap = (snapshot.account.wallet - fake.wallet()).abs();
+    assert!(
+        gap < Decimal::new(1, 2),
+        "book wallet {} vs exchange {}",
+        snapshot.account.wallet,
+        fake.wallet()
+    );
+    never_cancelled_all(&fake.order_log());
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn funding_and_a_liquidation_reach_the_book_as_they_happen() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let stack = start(&fake, dir.path(), || {
+        Box::new(Script::new(2, &[0.05], false))
+    })
+    .await;
+    wait_for(Duration::from_secs(30), "a position with its stop", || {
+        !fake.position_amt(SYMBOL).is_zero() && has_stop(&fake)
+    })
+    .await;
+    wait_for(Duration::from_secs(5), "the position in the book", || {
+        engine_position(&stack) == fake.position_amt(SYMBOL)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = stack.snapshot().account.wallet;
+    let change = fake.settle_funding(SYMBOL, Decimal::new(1, 4));
+    assert!(!change.is_zero());
+    wait_for(Duration::from_secs(5), "the funding in the wallet", || {
+        stack.snapshot().account.wallet == before + change
+    })
+    .await;
+
+    fake.force_close(SYMBOL, ForcedClose::Liquidation);
+    wait_for(
+        Duration::from_secs(5),
+        "the liquidation closing the position in the book",
+        || {
+            let s = stack.snapshot();
+            s.trades_closed == 1 && s.symbols[0].position.is_none()
+        },
+    )
+    .await;
+    wait_for(
+        Duration::from_secs(5),
+        "the liquidated position's stop and take-profit cancelled",
+        || fake.open_algo_orders(SYMBOL).is_empty(),
+    )
+    .await;
+    let snapshot = stack.snapshot();
+    let gap = (snapshot.account.wallet - fake.wallet()).abs();
+    assert!(
+        gap < Decimal::new(1, 2),
+        "book wallet {} vs exchange {}",
+        snapshot.account.wallet,
+        fake.wallet()
+    );
+    never_cancelled_all(&fake.order_log());
+    stack.stop().await;
 }

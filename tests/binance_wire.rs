@@ -1149,3 +1149,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_income_history_and_a_fired_algo_order_parse_from_their_examples() {
+    let rows: Vec<cockpit::binance::wire::Income> =
+        parse("income", &example("GET_fapi_v1_income__get_income_history"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].income, Decimal::from_str("-0.375").unwrap());
+    assert_eq!(
+        (rows[0].symbol.as_str(), rows[0].asset.as_str()),
+        ("", "USDT")
+    );
+    assert_eq!(rows[0].tran_id, 9_689_322_392);
+    // Not fired: `actualOrderId` is "" although `actualQty` shows a quantity.
+    let queried: AlgoOrder = parse(
+        "query algo",
+        &example("GET_fapi_v1_algoOrder__query_algo_order"),
+    );
+    assert_eq!(queried.actual_order_id, None);
+    let fired = example("GET_fapi_v1_algoOrder__query_algo_order").replace(
+        r#""actualOrderId":"""#,
+        r#""actualOrderId":"9007199254741993""#,
+    );
+    let fired: AlgoOrder = parse("fired algo", &fired);
+    assert_eq!(fired.actual_order_id, Some(9_007_199_254_741_993));
+}

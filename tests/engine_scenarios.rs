@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use cockpit::config::{Automation, Config};
 use cockpit::domain::{
-    Candle, ClientOrderId, Fill, Interval, Leg, Liquidity, Mode, OrderKind, OrderRequest, Price,
-    Qty, Side, Symbol, TradingState,
+    Candle, ClientOrderId, Fill, Interval, Leg, Liquidity, Mode, OrderKind, OrderRequest,
+    OrderState, Price, Qty, Side, Symbol, TradingState,
 };
 use cockpit::engine::{Action, Command, Engine, Event};
 use cockpit::exec::ExecReport;
@@ -567,4 +567,75 @@ fn an_operator_halt_survives_the_next_utc_day() {
         w.candle("999");
     }
     assert_eq!(w.engine.snapshot().trading_state, TradingState::Halted);
+}
+
+#[test]
+fn a_late_acceptance_never_moves_an_order_back_from_a_partial_fill_or_a_cancel() {
+    let mut w = world(Automation::Auto, true);
+    let actions = w.candle("1000");
+    let entry = submitted(&actions).remove(0);
+    let half = OrderRequest {
+        qty: Qty::new(entry.qty.value() / d("2")).unwrap(),
+        ..entry.clone()
+    };
+    w.fill(&half, "1000.2");
+    // Events reordered, or the REST answer after the stream.
+    w.report(ExecReport::Accepted {
+        id: entry.id.clone(),
+        at_ms: w.now(),
+    });
+    let state = |w: &mut World| {
+        w.engine
+            .snapshot()
+            .open_orders
+            .iter()
+            .find(|o| o.request.id == entry.id)
+            .map(|o| o.state.clone())
+    };
+    assert!(
+        matches!(state(&mut w), Some(OrderState::PartiallyFilled { .. })),
+        "the partial fill stands"
+    );
+    w.command(Command::FlattenAndHalt);
+    assert_eq!(state(&mut w), Some(OrderState::PendingCancel));
+    w.report(ExecReport::Accepted {
+        id: entry.id.clone(),
+        at_ms: w.now(),
+    });
+    assert_eq!(state(&mut w), Some(OrderState::PendingCancel));
+}
+
+#[test]
+fn a_liquidation_or_an_auto_deleveraging_closes_the_position_with_its_reason() {
+    for (id, reason) in [
+        ("autoclose-1234567890", "liquidation"),
+        ("adl_autoclose", "adl"),
+    ] {
+        let mut w = world(Automation::Auto, true);
+        let (entry, stop, tp) = w.open_long();
+        let at = w.now();
+        let actions = w.report(ExecReport::Liquidated(Fill {
+            order_id: ClientOrderId(id.into()),
+            symbol: btc(),
+            side: Side::Sell,
+            leg: Leg::Exit,
+            qty: entry.qty,
+            price: "940".parse().unwrap(),
+            fee: d("1"),
+            liquidity: Liquidity::Taker,
+            at_ms: at,
+        }));
+        let t = trades(&actions);
+        assert_eq!(t.len(), 1, "{id}");
+        assert_eq!(t[0].exit_reason, reason);
+        let mut gone = cancelled(&actions);
+        gone.sort();
+        let mut expected = vec![stop.id.clone(), tp.id.clone()];
+        expected.sort();
+        assert_eq!(
+            gone, expected,
+            "{id}: its stop and take-profit are cancelled"
+        );
+        assert!(w.engine.snapshot().symbols[0].position.is_none());
+    }
 }

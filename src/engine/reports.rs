@@ -20,7 +20,15 @@ impl Engine {
         match report {
             ExecReport::Accepted { id, .. } => {
                 self.acknowledge(&id);
-                self.set_order_state(&id, OrderState::Open, out);
+                // A late acceptance (events reordered, the REST answer after
+                // the stream) never moves an order back from a partial fill
+                // or a cancel request.
+                let waiting = self.book.orders.get(&id).is_some_and(|o| {
+                    matches!(o.state, OrderState::PendingNew | OrderState::Unknown)
+                });
+                if waiting {
+                    self.set_order_state(&id, OrderState::Open, out);
+                }
             }
             ExecReport::Rejected { id, reason, .. } => self.on_rejected(&id, reason, out),
             ExecReport::Cancelled { id, .. } => {
@@ -43,12 +51,21 @@ impl Engine {
             }
             ExecReport::Filled(fill) => self.on_fill(fill, None, out),
             ExecReport::Liquidated(fill) => {
+                // Binance names an auto-deleveraging close `adl_autoclose…`.
+                let (what, reason) = if fill.order_id.as_str().starts_with("adl_") {
+                    ("closed by AUTO-DELEVERAGING", "adl")
+                } else {
+                    ("LIQUIDATED", "liquidation")
+                };
                 self.notice(
                     out,
                     NoticeLevel::Error,
-                    format!("{}: position LIQUIDATED at {}", fill.symbol, fill.price),
+                    format!(
+                        "{}: position {what}: {} {} at {}",
+                        fill.symbol, fill.side, fill.qty, fill.price
+                    ),
                 );
-                self.on_fill(fill, Some("liquidation"), out);
+                self.on_fill(fill, Some(reason), out);
             }
             ExecReport::Unknown { id, reason, .. } => {
                 let pending = self

@@ -29,14 +29,17 @@ pub enum ExecReport {
         id: ClientOrderId,
         at_ms: i64,
     },
-    /// Funding settled on a position: `amount` > 0 was paid, < 0 received (USDT).
+    /// Funding settled on a position: `amount` > 0 was paid, < 0 received
+    /// (USDT). `rate` is zero where the venue does not state it (Binance's
+    /// funding event carries the amount only).
     Funding {
         symbol: Symbol,
         rate: Decimal,
         amount: Decimal,
         at_ms: i64,
     },
-    /// The position was liquidated at `fill.price` (isolated margin exhausted).
+    /// The exchange closed (part of) the position itself at `fill.price`:
+    /// a liquidation, or an auto-deleveraging (order id `adl_…`).
     Liquidated(Fill),
     /// The order's outcome is not known (timeout, 5xx, dropped connection):
     /// it may exist. It stays in doubt until the venue settles it.

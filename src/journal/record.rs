@@ -130,7 +130,8 @@ pub struct TradeRecord {
     pub take_profit_price: Price,
     pub exit_time_ms: i64,
     pub exit_price: Price,
-    /// "stop", "take_profit", "exit" (operator/flatten), "breaker", "liquidation".
+    /// "stop", "take_profit", "exit" (operator/flatten), "breaker", "liquidation",
+    /// "adl" (closed by Binance's auto-deleveraging).
     pub exit_reason: String,
     /// Net of fees and funding.
     pub pnl: Decimal,

@@ -124,8 +124,9 @@ pub async fn connect(
     })
 }
 
-/// User-stream events go to the venue; every (re)connect reconciles.
-async fn forward_user_stream(
+/// User-stream events go to the venue; every (re)connect reconciles (which
+/// first asks about the orders whose events the gap may have swallowed).
+pub async fn forward_user_stream(
     mut rx: mpsc::Receiver<UserStreamMessage>,
     venue: mpsc::UnboundedSender<VenueCommand>,
 ) {

@@ -317,6 +317,8 @@ pub(crate) struct Account {
     pub isolated: HashSet<String>,
     pub orders: Vec<Order>,
     pub algos: Vec<Algo>,
+    /// `GET /fapi/v1/income`: the funding fees settled, oldest first.
+    pub income: Vec<super::settlement::IncomeRow>,
     next_order_id: u64,
     next_algo_id: u64,
     next_trade_id: u64,
@@ -334,6 +336,7 @@ impl Account {
             isolated: HashSet::new(),
             orders: Vec::new(),
             algos: Vec::new(),
+            income: Vec::new(),
             next_order_id: FIRST_ORDER_ID,
             next_algo_id: FIRST_ALGO_ID,
             next_trade_id: FIRST_TRADE_ID,

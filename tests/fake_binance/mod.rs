@@ -24,6 +24,7 @@ mod orders;
 mod params;
 mod rest;
 mod rules;
+mod settlement;
 mod user_events;
 mod ws;
 
@@ -45,6 +46,8 @@ pub use account::OpenAlgo;
 pub use faults::{Fault, Faults, Matcher};
 #[allow(unused_imports)]
 pub use log::{OrderLogEntry, Outcome, RequestLogEntry};
+#[allow(unused_imports)]
+pub use settlement::ForcedClose;
 
 /// How the fake exchange behaves. `Default` gives one BTCUSDT market at 600×.
 #[derive(Debug, Clone)]
@@ -278,6 +281,42 @@ impl FakeBinance {
     pub fn set_position(&self, symbol: &str, amt: Decimal, entry: Decimal) {
         let now = self.now_ms();
         lock(&self.shared.account).set_position(symbol, amt, entry, now);
+    }
+
+    /// Settles funding at `rate` on `symbol`'s position now (ACCOUNT_UPDATE
+    /// with reason FUNDING_FEE, and a row of the income history). Returns
+    /// the wallet's change: negative when the position paid.
+    pub fn settle_funding(&self, symbol: &str, rate: Decimal) -> Decimal {
+        let now = self.now_ms();
+        let mark = self.mark_price(symbol);
+        let Some(r) = self.shared.rules.get(symbol) else {
+            return Decimal::ZERO;
+        };
+        self.shared
+            .trade(|a, fx| settlement::settle_funding(a, symbol, rate, mark, r, now, fx))
+    }
+
+    /// Closes `symbol`'s whole position at the mark as Binance's
+    /// liquidation or auto-deleveraging engine does.
+    pub fn force_close(&self, symbol: &str, kind: ForcedClose) {
+        let now = self.now_ms();
+        let mark = self.mark_price(symbol);
+        let Some(r) = self.shared.rules.get(symbol) else {
+            return;
+        };
+        self.shared
+            .trade(|a, fx| settlement::force_close(a, symbol, kind, mark, r, now, fx));
+    }
+
+    /// Isolated (true) or cross margin for `symbol`, without the checks of
+    /// `POST /fapi/v1/marginType`.
+    pub fn set_isolated(&self, symbol: &str, isolated: bool) {
+        let mut a = lock(&self.shared.account);
+        if isolated {
+            a.isolated.insert(symbol.to_string());
+        } else {
+            a.isolated.remove(symbol);
+        }
     }
 
     /// Client order ids of the open regular orders of `symbol`.

@@ -48,6 +48,7 @@ pub(crate) enum Ep {
     CancelAllAlgos,
     PositionRisk,
     Account,
+    Income,
 }
 
 impl Ep {
@@ -78,6 +79,7 @@ impl Ep {
             ("DELETE", "/fapi/v1/algoOpenOrders") => Ep::CancelAllAlgos,
             ("GET", "/fapi/v3/positionRisk") => Ep::PositionRisk,
             ("GET", "/fapi/v3/account") => Ep::Account,
+            ("GET", "/fapi/v1/income") => Ep::Income,
             _ => return None,
         })
     }
@@ -128,6 +130,7 @@ impl Ep {
             Ep::OpenOrders | Ep::OpenAlgos if !has_symbol => 40,
             Ep::PositionModeGet => 30,
             Ep::PositionRisk | Ep::Account => 5,
+            Ep::Income => 30,
             Ep::NewOrder | Ep::NewAlgo => 0,
             _ => 1,
         }
@@ -193,6 +196,7 @@ pub(crate) fn execute(shared: &Shared, ep: Ep, p: &Params) -> Result<Done, ApiEr
             let c = ctx(shared, now);
             lock(&shared.account).account_json(&c.marks, &shared.rules, now)
         }
+        Ep::Income => income(shared, p, now)?,
         trading => return trade(shared, trading, p, now),
     };
     Ok(Done::body(body))
@@ -339,6 +343,34 @@ fn premium_index(shared: &Shared, p: &Params, now: i64) -> Result<Value, ApiErro
                 .collect(),
         )),
     }
+}
+
+/// `GET /fapi/v1/income`: the funding fees settled (the only income the
+/// fake records), filtered by `incomeType`, `symbol` and time; without a
+/// time, the last 7 days, as Binance does.
+fn income(shared: &Shared, p: &Params, now: i64) -> Result<Value, ApiError> {
+    let symbol = match p.symbol() {
+        Some(_) => Some(symbol_rules(shared, p)?.0),
+        None => None,
+    };
+    let kind = p.get("incomeType");
+    let limit = p.int("limit")?.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid("limit"));
+    }
+    let start = p.int("startTime")?.unwrap_or(now - 7 * 86_400_000);
+    let end = p.int("endTime")?.unwrap_or(now);
+    let a = lock(&shared.account);
+    let rows: Vec<Value> = a
+        .income
+        .iter()
+        .filter(|r| kind.is_none_or(|k| k == r.income_type))
+        .filter(|r| symbol.as_deref().is_none_or(|s| s == r.symbol))
+        .filter(|r| (start..=end).contains(&r.time))
+        .take(limit as usize)
+        .map(|r| r.json())
+        .collect();
+    Ok(Value::Array(rows))
 }
 
 /// `POST /fapi/v1/leverage`.

@@ -10,7 +10,7 @@ use super::send::{Auth, Request};
 use crate::binance::BinanceError;
 use crate::binance::retry::RequestKind;
 use crate::binance::wire::{
-    Account, AlgoOrder, ExchangeInfo, Kline, ListenKey, OrderResponse, PositionRisk,
+    Account, AlgoOrder, ExchangeInfo, Income, Kline, ListenKey, OrderResponse, PositionRisk,
     PositionSideDual, ServerTime,
 };
 use crate::domain::{Interval, Side, Symbol};
@@ -281,6 +281,51 @@ impl RestClient {
             ))
             .await?;
         parse("query order", &body)
+    }
+
+    /// `GET /fapi/v1/order` by Binance's order id: the order a triggered
+    /// algo order placed, whose client id is not ours to choose.
+    pub async fn query_order_by_id(
+        &self,
+        symbol: &Symbol,
+        order_id: u64,
+    ) -> Result<OrderResponse, BinanceError> {
+        let body = self
+            .send(&self.read(
+                "/fapi/v1/order",
+                vec![
+                    ("symbol", symbol.as_str().to_string()),
+                    ("orderId", order_id.to_string()),
+                ],
+                Auth::Signed,
+                1,
+            ))
+            .await?;
+        parse("query order", &body)
+    }
+
+    /// `GET /fapi/v1/income` of one type (`FUNDING_FEE`, …) between two
+    /// times, oldest first.
+    pub async fn income(
+        &self,
+        income_type: &str,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Result<Vec<Income>, BinanceError> {
+        let body = self
+            .send(&self.read(
+                "/fapi/v1/income",
+                vec![
+                    ("incomeType", income_type.to_string()),
+                    ("startTime", start_ms.to_string()),
+                    ("endTime", end_ms.to_string()),
+                    ("limit", "1000".to_string()),
+                ],
+                Auth::Signed,
+                30,
+            ))
+            .await?;
+        parse("income", &body)
     }
 
     pub async fn cancel_order(

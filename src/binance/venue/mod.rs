@@ -4,8 +4,12 @@
 //! the runner as `Event::Exec` on the same channel as the market data, so
 //! the engine sees one ordered stream of facts.
 
+mod account;
+mod facts;
+mod forced;
 mod placing;
 mod reconcile;
+mod recover;
 pub mod registry;
 pub mod startup;
 mod user_events;
@@ -62,8 +66,10 @@ pub enum VenueCommand {
     Cancel(ClientOrderId),
     /// A user-data stream event.
     User(Box<UserEvent>),
-    /// Read positions, equity and open orders, and report them (at start and
-    /// after every reconnect of the user stream).
+    /// Ask about every order of ours still working (the user stream may
+    /// have missed its fills), then read positions, equity and open orders
+    /// and report them (at start and after every reconnect of the user
+    /// stream).
     Reconcile,
 }
 
@@ -122,6 +128,10 @@ pub(crate) struct Shared {
     pub registry: Mutex<Registry>,
     pub reports: mpsc::Sender<(i64, Event)>,
     pub config: VenueConfig,
+    /// Orders every report, and tells a reconciliation whether it is stale.
+    pub facts: facts::Facts,
+    /// Positions and funding as the user stream told them.
+    pub account: Mutex<account::AccountView>,
 }
 
 impl Shared {
@@ -130,17 +140,21 @@ impl Shared {
     }
 
     pub async fn report(&self, report: ExecReport) {
-        let _ = self
-            .reports
-            .send((self.rest.server_now(), Event::Exec(report)))
+        self.facts
+            .send(&self.reports, (self.now(), Event::Exec(report)))
             .await;
     }
 
+    pub fn account(&self) -> std::sync::MutexGuard<'_, account::AccountView> {
+        self.account.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Reports the order accepted, once: a later NEW (a duplicated event, the
-    /// REST answer after the stream) or one after a fill changes nothing.
+    /// REST answer after the stream) or one after a fill, even a partial
+    /// one, changes nothing.
     pub async fn accept_once(&self, id: ClientOrderId, at_ms: i64) {
         let first = match self.registry().get_mut(&id) {
-            Some(e) if !e.accepted && !e.done => {
+            Some(e) if !e.accepted && !e.done && e.reported_qty.is_zero() => {
                 e.accepted = true;
                 e.unknown = false;
                 true
@@ -196,6 +210,8 @@ pub fn spawn(
         registry: Mutex::new(Registry::default()),
         reports,
         config,
+        facts: Default::default(),
+        account: Default::default(),
     });
     tokio::spawn(async move {
         while let Some(command) = rx.recv().await {

@@ -12,7 +12,7 @@ use super::Shared;
 use super::registry::Execution;
 use crate::binance::BinanceError;
 use crate::binance::rest::{AlgoOrderParams, NewOrderParams};
-use crate::binance::wire::{AlgoOrder, OrderResponse, OrderStatus};
+use crate::binance::wire::{AlgoOrder, AlgoStatus, OrderResponse, OrderStatus};
 use crate::domain::{ClientOrderId, Leg, Liquidity, OrderKind, OrderRequest, OrderState};
 use crate::exec::ExecReport;
 
@@ -70,22 +70,27 @@ fn order_params(request: &OrderRequest) -> NewOrderParams {
 }
 
 async fn place_regular(shared: Arc<Shared>, request: OrderRequest) {
-    let params = order_params(&request);
+    send_regular(&shared, &request).await;
+    if request.leg == Leg::Exit {
+        close_remainder(shared, request).await;
+    }
+}
+
+/// Sends a regular order until Binance has it, has refused it, or it is
+/// given up; the request counts as in flight until then.
+async fn send_regular(shared: &Shared, request: &OrderRequest) {
+    let _sending = shared.facts.begin();
+    let params = order_params(request);
     let mut sends = 0;
     loop {
         sends += 1;
-        if cancel_requested(&shared, &request.id) {
-            reject(
-                &shared,
-                &request.id,
-                "cancelled before it was placed".into(),
-            )
-            .await;
+        if cancel_requested(shared, &request.id) {
+            reject(shared, &request.id, "cancelled before it was placed".into()).await;
             return;
         }
         let error = match shared.rest.new_order(&params).await {
             Ok(answer) => {
-                apply_order(&shared, &request.id, &answer).await;
+                apply_order(shared, &request.id, &answer).await;
                 break;
             }
             Err(e) => e,
@@ -96,22 +101,22 @@ async fn place_regular(shared: Arc<Shared>, request: OrderRequest) {
         match error {
             BinanceError::DuplicatedClientOrderId { .. } => {
                 // Already placed: find out how it stands.
-                resolve_regular(&shared, &request, sent_at).await;
+                resolve_regular(shared, request, sent_at).await;
                 break;
             }
             BinanceError::Banned { until_ms, .. } if request.leg.is_reducing() => {
-                wait_out_ban(&shared, until_ms).await;
+                wait_out_ban(shared, until_ms).await;
             }
             e if in_doubt(&e) => {
-                mark_unknown(&shared, &request.id, &e).await;
-                match resolve_regular(&shared, &request, sent_at).await {
+                mark_unknown(shared, &request.id, &e).await;
+                match resolve_regular(shared, request, sent_at).await {
                     Found::Yes => break,
                     Found::No if sends < shared.config.max_sends => {
                         log::warn!(target: "binance", "{}: not on the exchange after `{e}`; sending it again", request.id);
                     }
                     Found::No => {
                         reject(
-                            &shared,
+                            shared,
                             &request.id,
                             format!("not placed after {sends} attempts: {e}"),
                         )
@@ -121,13 +126,10 @@ async fn place_regular(shared: Arc<Shared>, request: OrderRequest) {
                 }
             }
             e => {
-                reject(&shared, &request.id, e.to_string()).await;
+                reject(shared, &request.id, e.to_string()).await;
                 break;
             }
         }
-    }
-    if request.leg == Leg::Exit {
-        close_remainder(shared, request).await;
     }
 }
 
@@ -166,8 +168,11 @@ async fn resolve_regular(shared: &Shared, request: &OrderRequest, sent_at: i64) 
 }
 
 /// Reports what an order answer says: accepted, (partly) filled, or gone.
+/// Each fact is told once, whichever of this answer, a query or the user
+/// stream brings it first: a late answer saying NEW after a fill was
+/// reported, or CANCELED after the order was settled, changes nothing.
 pub(super) async fn apply_order(shared: &Shared, id: &ClientOrderId, answer: &OrderResponse) {
-    let (fill, accepted) = {
+    let (fill, first_accept, was_done) = {
         let mut registry = shared.registry();
         registry.link_exchange_id(id, answer.order_id);
         let fee_rate = shared.config.taker_fee;
@@ -185,21 +190,19 @@ pub(super) async fn apply_order(shared: &Shared, id: &ClientOrderId, answer: &Or
             ),
             _ => None,
         };
-        let entry = registry.get_mut(id);
-        let accepted = match entry {
+        match registry.get_mut(id) {
             Some(e) => {
                 e.unknown = false;
-                let first = !e.accepted;
+                let first = !e.accepted && !e.done && e.reported_qty.is_zero();
                 e.accepted = true;
-                first
+                (fill, first, e.done)
             }
-            None => false,
-        };
-        (fill, accepted)
+            None => (fill, false, true),
+        }
     };
     let at_ms = shared.now();
     match answer.status {
-        OrderStatus::New | OrderStatus::PartiallyFilled if accepted && fill.is_none() => {
+        OrderStatus::New | OrderStatus::PartiallyFilled if first_accept => {
             shared
                 .report(ExecReport::Accepted {
                     id: id.clone(),
@@ -212,17 +215,20 @@ pub(super) async fn apply_order(shared: &Shared, id: &ClientOrderId, answer: &Or
                 shared.report(ExecReport::Filled(f)).await;
             }
             finish(shared, id);
-            shared
-                .report(ExecReport::Cancelled {
-                    id: id.clone(),
-                    at_ms,
-                })
-                .await;
+            if !was_done {
+                shared
+                    .report(ExecReport::Cancelled {
+                        id: id.clone(),
+                        at_ms,
+                    })
+                    .await;
+            }
             return;
         }
         OrderStatus::Rejected => {
-            finish(shared, id);
-            reject(shared, id, "rejected by Binance".into()).await;
+            if !was_done {
+                reject(shared, id, "rejected by Binance".into()).await;
+            }
             return;
         }
         _ => {}
@@ -285,9 +291,26 @@ async fn reject(shared: &Shared, id: &ClientOrderId, reason: String) {
 }
 
 /// After a closing order: while the exchange still reports a position on
-/// the symbol, send another reduce-only market order for what is left.
+/// the symbol, on the side the exit closes, send another reduce-only market
+/// order for what is left (the book may have known less than the exchange
+/// holds, or the close may have filled in part).
+///
+/// It closes only the position it was asked to close. One-way mode nets
+/// every order of a symbol into one position, so once the engine has
+/// handed over a new entry on the symbol after this exit, a position on
+/// that side may be the new one, already protected by its own stop; from
+/// then on this loop stops for good. A remainder of the old position left
+/// that way is the next reconciliation's to find, which is the lesser harm
+/// than closing a fresh position the engine believes open.
 async fn close_remainder(shared: Arc<Shared>, exit: OrderRequest) {
+    let Some(exit_seq) = shared.registry().get(&exit.id).map(|e| e.seq) else {
+        return;
+    };
+    let superseded = || shared.registry().entry_since(&exit.symbol, exit_seq);
     for round in 1..=shared.config.max_sends {
+        if superseded() {
+            return;
+        }
         let positions = shared
             .read_until_ok(&format!("{}: position", exit.symbol), || {
                 shared.rest.position_risk()
@@ -306,6 +329,11 @@ async fn close_remainder(shared: Arc<Shared>, exit: OrderRequest) {
         {
             return;
         }
+        // An entry may have come while the position was read.
+        if superseded() {
+            log::info!(target: "binance", "{}: a new entry followed the close; leaving {} to it", exit.symbol, left);
+            return;
+        }
         let Ok(qty) = crate::domain::Qty::new(left.abs()) else {
             return;
         };
@@ -322,6 +350,7 @@ async fn close_remainder(shared: Arc<Shared>, exit: OrderRequest) {
 
 /// One reduce-only close without the remainder loop (which called it).
 async fn place_once_reducing(shared: &Shared, request: &OrderRequest) {
+    let _sending = shared.facts.begin();
     let params = order_params(request);
     let sent_at = shared.now();
     match shared.rest.new_order(&params).await {
@@ -356,6 +385,7 @@ async fn place_algo(shared: Arc<Shared>, request: OrderRequest) {
         trigger: trigger.value(),
         client_algo_id: request.id.to_string(),
     };
+    let _sending = shared.facts.begin();
     let started = Instant::now();
     let deadline = shared.config.stop_deadline;
     let mut attempt = 0;
@@ -424,33 +454,46 @@ async fn place_algo(shared: Arc<Shared>, request: OrderRequest) {
     }
 }
 
+/// Reports what an algo order answer says. One that has fired is settled
+/// by the order it placed: its fills are that order's.
 pub(super) async fn apply_algo(shared: &Shared, answer: &AlgoOrder) {
     let id = answer.client_id();
     let at_ms = shared.now();
+    if let (AlgoStatus::Triggered | AlgoStatus::Finished, Some(actual)) =
+        (&answer.algo_status, answer.actual_order_id)
+    {
+        fired(shared, &id, &answer.symbol, actual).await;
+        return;
+    }
     match answer.order_state() {
         OrderState::Open => shared.accept_once(id, at_ms).await,
         OrderState::Cancelled | OrderState::Expired => {
+            let first = shared.registry().get(&id).is_some_and(|e| !e.done);
             finish(shared, &id);
-            shared.report(ExecReport::Cancelled { id, at_ms }).await;
+            if first {
+                shared.report(ExecReport::Cancelled { id, at_ms }).await;
+            }
         }
-        OrderState::Rejected { reason } => reject(shared, &id, reason).await,
-        // Filled or finished: the user stream carries the execution.
+        OrderState::Rejected { reason } if shared.registry().get(&id).is_some_and(|e| !e.done) => {
+            reject(shared, &id, reason).await
+        }
+        // Finished without the order it placed: the user stream tells.
         _ => {}
     }
 }
 
-/// Asks about an order in doubt once more (after a reconnect).
-pub(super) async fn settle(shared: &Shared, request: &OrderRequest) -> bool {
-    if matches!(request.leg, Leg::Stop | Leg::TakeProfit) {
-        match shared.rest.query_algo_order(request.id.as_str()).await {
-            Ok(answer) => {
-                apply_algo(shared, &answer).await;
-                true
-            }
-            Err(_) => false,
+/// Reads the order a fired algo order placed (by Binance's id) and reports
+/// its fills under the algo order's id, deduplicated with the user stream.
+async fn fired(shared: &Shared, id: &ClientOrderId, symbol: &str, actual: u64) {
+    shared.registry().link_exchange_id(id, actual);
+    let Ok(symbol) = symbol.parse::<crate::domain::Symbol>() else {
+        return;
+    };
+    match shared.rest.query_order_by_id(&symbol, actual).await {
+        Ok(order) => apply_order(shared, id, &order).await,
+        Err(e) => {
+            log::warn!(target: "binance", "{id}: fired, but its order {actual} is not readable ({e}); the user stream will tell")
         }
-    } else {
-        matches!(resolve_regular(shared, request, 0).await, Found::Yes)
     }
 }
 
@@ -463,6 +506,7 @@ pub(super) async fn cancel(shared: Arc<Shared>, id: ClientOrderId) {
         reject(&shared, &id, "not an order this venue placed".into()).await;
         return;
     };
+    let _cancelling = shared.facts.begin();
     let mut attempt = 1;
     loop {
         let result = if entry.algo {

@@ -1,18 +1,70 @@
 //! Reconciliation: what the exchange holds, read over REST at start and
 //! after every reconnect of the user stream, reported to the engine as one
 //! `Reconciled` snapshot. The engine decides what to do about differences
-//! (adopt a position, protect it, cancel an orphan); orders still in doubt
-//! are asked about again here.
+//! (adopt a position, protect it, cancel an orphan).
+//!
+//! First the orders the stream may have missed are asked about (see
+//! `recover.rs`). Then the snapshot is read; it is sent only if no event
+//! was applied and no report sent while it was read, and no order request
+//! was awaiting its answer (`facts.rs`); otherwise it is read again, never
+//! applied stale.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::Shared;
+use super::recover;
 use super::registry::leg_of;
 use crate::binance::client_id::{BOT_PREFIX, is_own};
-use crate::domain::{ClientOrderId, OrderKind, OrderRequest, Qty};
+use crate::binance::wire::PositionRisk;
+use crate::domain::{OrderKind, OrderRequest, Qty};
+use crate::engine::Event;
 use crate::exec::{AccountSnapshot, ExecReport};
 
+/// After the reads, events of what happened just before them may still be
+/// on their way over the user stream; they get this long to arrive (and
+/// make the snapshot stale) before it is sent.
+const IN_TRANSIT: Duration = Duration::from_millis(250);
+/// How often an order request in flight is looked at again.
+const IN_FLIGHT_POLL: Duration = Duration::from_millis(20);
+
 pub(super) async fn reconcile(shared: Arc<Shared>) {
+    recover::missed_events(&shared).await;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        while shared.facts.busy() {
+            tokio::time::sleep(IN_FLIGHT_POLL).await;
+        }
+        let since = shared.facts.generation().await;
+        let read_at = shared.now();
+        let (snapshot, risks) = read(&shared).await;
+        // True when read, stale or not: the view keeps the newest of each.
+        shared.account().read_positions(&risks, read_at);
+        tokio::time::sleep(IN_TRANSIT).await;
+        let positions = snapshot.positions.len();
+        let event = (shared.now(), Event::Exec(ExecReport::Reconciled(snapshot)));
+        if shared
+            .facts
+            .send_if_current(since, &shared.reports, event)
+            .await
+        {
+            log::debug!(target: "binance", "reconciled: {positions} position(s)");
+            return;
+        }
+        let wait = shared
+            .rest
+            .retry_policy()
+            .backoff(attempt.min(6))
+            .min(Duration::from_secs(1));
+        log::info!(target: "binance", "reconciliation: the account changed while it was read; reading it again in {wait:?}");
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// The four views, as one snapshot of the traded symbols (and the raw
+/// position rows, for the funding attribution).
+async fn read(shared: &Shared) -> (Box<AccountSnapshot>, Vec<PositionRisk>) {
     let account = shared
         .read_until_ok("reconciliation: account", || shared.rest.account())
         .await;
@@ -92,21 +144,12 @@ pub(super) async fn reconcile(shared: Arc<Shared>) {
             }
         }
     }
-    let unknown: Vec<ClientOrderId> = shared.registry().unknown();
-    shared
-        .report(ExecReport::Reconciled(Box::new(AccountSnapshot {
-            at_ms: shared.now(),
-            wallet: account.total_wallet_balance,
-            equity: account.equity(),
-            positions,
-            open_orders,
-        })))
-        .await;
-    for id in unknown {
-        let request = shared.registry().get(&id).map(|e| e.request.clone());
-        if let Some(request) = request {
-            log::info!(target: "binance", "{id}: still unknown; asking again after reconnecting");
-            let _ = super::placing::settle(&shared, &request).await;
-        }
-    }
+    let snapshot = Box::new(AccountSnapshot {
+        at_ms: shared.now(),
+        wallet: account.total_wallet_balance,
+        equity: account.equity(),
+        positions,
+        open_orders,
+    });
+    (snapshot, risks)
 }

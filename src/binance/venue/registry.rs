@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::domain::{ClientOrderId, Fill, Leg, Liquidity, OrderRequest, Price, Qty};
+use crate::domain::{ClientOrderId, Fill, Leg, Liquidity, OrderRequest, Price, Qty, Symbol};
 
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -26,6 +26,8 @@ pub struct Entry {
     /// A cancel was asked for: never (re)send it.
     pub cancel_requested: bool,
     pub done: bool,
+    /// When the engine handed it over, in submission order.
+    pub seq: u64,
 }
 
 /// A cumulative execution as the exchange reports it.
@@ -46,6 +48,7 @@ pub struct Registry {
     orders: HashMap<ClientOrderId, Entry>,
     /// Exchange order id → our id, for the market orders algo orders place.
     by_exchange_id: HashMap<u64, ClientOrderId>,
+    last_seq: u64,
 }
 
 /// The leg an id of ours names: `ck-SYM-<time>-e|s|t` or `ck-SYM-x…`.
@@ -66,6 +69,7 @@ pub fn leg_of(id: &str) -> Option<Leg> {
 impl Registry {
     pub fn insert(&mut self, request: OrderRequest) {
         let algo = matches!(request.leg, Leg::Stop | Leg::TakeProfit);
+        self.last_seq += 1;
         self.orders.insert(
             request.id.clone(),
             Entry {
@@ -78,8 +82,34 @@ impl Registry {
                 accepted: false,
                 cancel_requested: false,
                 done: false,
+                seq: self.last_seq,
             },
         );
+    }
+
+    /// The sequence number the next order will follow.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Whether an entry on `symbol` was handed over after order `seq`.
+    pub fn entry_since(&self, symbol: &Symbol, seq: u64) -> bool {
+        self.orders
+            .values()
+            .any(|e| e.seq > seq && e.request.leg == Leg::Entry && e.request.symbol == *symbol)
+    }
+
+    /// Orders placed (or in doubt) and not final: those whose events a gap
+    /// in the user stream may have swallowed.
+    pub fn working(&self) -> Vec<Entry> {
+        let mut out: Vec<Entry> = self
+            .orders
+            .values()
+            .filter(|e| !e.done && (e.accepted || e.unknown))
+            .cloned()
+            .collect();
+        out.sort_by_key(|e| e.seq);
+        out
     }
 
     pub fn get(&self, id: &ClientOrderId) -> Option<&Entry> {
@@ -99,14 +129,6 @@ impl Registry {
 
     pub fn by_exchange_id(&self, exchange_id: u64) -> Option<&ClientOrderId> {
         self.by_exchange_id.get(&exchange_id)
-    }
-
-    pub fn unknown(&self) -> Vec<ClientOrderId> {
-        self.orders
-            .iter()
-            .filter(|(_, e)| e.unknown && !e.done)
-            .map(|(id, _)| id.clone())
-            .collect()
     }
 
     /// The part of a cumulative execution (`cum_qty` at `avg` price) not
@@ -151,7 +173,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{OrderKind, Side, Symbol};
+    use crate::domain::{OrderKind, Side};
 
     fn request() -> OrderRequest {
         OrderRequest {
@@ -163,6 +185,36 @@ mod tests {
             leg: Leg::Entry,
             decision_id: None,
         }
+    }
+
+    #[test]
+    fn an_entry_after_an_exit_is_seen_and_only_working_orders_are_listed() {
+        let mut r = Registry::default();
+        let exit = OrderRequest {
+            id: ClientOrderId("ck-BTCUSDT-xabc1".into()),
+            leg: Leg::Exit,
+            side: Side::Sell,
+            ..request()
+        };
+        r.insert(exit.clone());
+        let exit_seq = r.get(&exit.id).unwrap().seq;
+        assert!(!r.entry_since(&exit.symbol, exit_seq));
+        let other = OrderRequest {
+            id: ClientOrderId("ck-ETHUSDT-abc-e".into()),
+            symbol: Symbol::new("ETHUSDT").unwrap(),
+            ..request()
+        };
+        r.insert(other);
+        assert!(!r.entry_since(&exit.symbol, exit_seq), "another symbol's");
+        r.insert(request());
+        assert!(r.entry_since(&exit.symbol, exit_seq));
+        assert!(r.working().is_empty(), "nothing placed yet");
+        r.get_mut(&request().id).unwrap().accepted = true;
+        r.get_mut(&exit.id).unwrap().unknown = true;
+        let ids: Vec<String> = r.working().iter().map(|e| e.request.id.0.clone()).collect();
+        assert_eq!(ids, ["ck-BTCUSDT-xabc1", "ck-BTCUSDT-abc-e"]);
+        r.get_mut(&exit.id).unwrap().done = true;
+        assert_eq!(r.working().len(), 1);
     }
 
     #[test]

@@ -2,19 +2,64 @@
 //! orders. Fills are deduplicated by cumulative quantity, so an event told
 //! twice, or a fill already known from the order's REST answer, is booked once.
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 
-use super::Shared;
-use super::registry::Execution;
-use crate::binance::wire::{AlgoStatus, AlgoUpdate, ExecutionType, OrderTradeUpdate, UserEvent};
+use super::registry::{Execution, Registry};
+use super::{Shared, account, forced};
+use crate::binance::wire::{
+    AlgoStatus, AlgoUpdate, ExecutionType, OrderTradeUpdate, OrderUpdate, UserEvent,
+};
 use crate::domain::{ClientOrderId, Liquidity};
 use crate::exec::ExecReport;
 
-pub(super) async fn apply(shared: &Shared, event: UserEvent) {
+pub(super) async fn apply(shared: &Arc<Shared>, event: UserEvent) {
+    if !matches!(
+        event,
+        UserEvent::Other { .. } | UserEvent::ListenKeyExpired(_)
+    ) {
+        // A reconciliation being read may not have seen this yet.
+        shared.facts.touch().await;
+    }
     match event {
         UserEvent::OrderTradeUpdate(update) => on_order(shared, update).await,
         UserEvent::AlgoUpdate(update) => on_algo(shared, update).await,
+        UserEvent::AccountUpdate(update) => account::on_update(shared, update).await,
         _ => {}
+    }
+}
+
+/// The cumulative execution an ORDER_TRADE_UPDATE tells for order `id`.
+/// The event's commission is for its own part: it is used only when that
+/// part is exactly what is new, else the fee is estimated.
+pub(super) fn execution(
+    shared: &Shared,
+    o: &OrderUpdate,
+    registry: &Registry,
+    id: &ClientOrderId,
+) -> Execution {
+    let reported = registry.get(id).map(|e| e.reported_qty).unwrap_or_default();
+    let new_part = o.filled_qty.value() - reported;
+    let fee = (new_part == o.last_filled_qty.value()
+        && matches!(o.commission_asset.as_deref(), None | Some("USDT")))
+    .then_some(o.commission)
+    .flatten();
+    Execution {
+        cum_qty: o.filled_qty.value(),
+        avg: o.avg_price.value(),
+        fee,
+        fee_rate: if o.is_maker {
+            shared.config.maker_fee
+        } else {
+            shared.config.taker_fee
+        },
+        liquidity: if o.is_maker {
+            Liquidity::Maker
+        } else {
+            Liquidity::Taker
+        },
+        at_ms: o.trade_time_ms,
     }
 }
 
@@ -31,6 +76,9 @@ async fn on_order(shared: &Shared, update: OrderTradeUpdate) {
         }
     };
     let Some(id) = id else {
+        if forced::is_forced(o) {
+            forced::on_forced(shared, o).await;
+        }
         return; // the operator's order, or one of an earlier run: reconciliation's business
     };
     let at_ms = shared.now();
@@ -41,37 +89,8 @@ async fn on_order(shared: &Shared, update: OrderTradeUpdate) {
         ExecutionType::Trade | ExecutionType::Calculated => {
             let fill = {
                 let mut registry = shared.registry();
-                let reported = registry
-                    .get(&id)
-                    .map(|e| e.reported_qty)
-                    .unwrap_or_default();
-                // The event's commission is for its own part; use it only
-                // when that part is exactly what is new.
-                let new_part = o.filled_qty.value() - reported;
-                let fee = (new_part == o.last_filled_qty.value()
-                    && matches!(o.commission_asset.as_deref(), None | Some("USDT")))
-                .then_some(o.commission)
-                .flatten();
-                let fee_rate = if o.is_maker {
-                    shared.config.maker_fee
-                } else {
-                    shared.config.taker_fee
-                };
-                let fill = registry.new_fill(
-                    &id,
-                    Execution {
-                        cum_qty: o.filled_qty.value(),
-                        avg: o.avg_price.value(),
-                        fee,
-                        fee_rate,
-                        liquidity: if o.is_maker {
-                            Liquidity::Maker
-                        } else {
-                            Liquidity::Taker
-                        },
-                        at_ms: o.trade_time_ms,
-                    },
-                );
+                let x = execution(shared, o, &registry, &id);
+                let fill = registry.new_fill(&id, x);
                 if let Some(e) = registry.get_mut(&id) {
                     e.unknown = false;
                     if o.status == crate::binance::wire::OrderStatus::Filled {

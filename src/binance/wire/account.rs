@@ -130,3 +130,22 @@ impl PositionSideDual {
         !self.dual_side_position
     }
 }
+
+/// One row of `GET /fapi/v1/income`: a change of the wallet (funding fee,
+/// realized PnL, commission, transfer, …) and the symbol it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Income {
+    /// `""` for an income of no symbol (a transfer).
+    pub symbol: String,
+    pub income_type: String,
+    /// Signed: negative when the account paid.
+    #[serde(deserialize_with = "de::decimal")]
+    pub income: Decimal,
+    pub asset: String,
+    #[serde(deserialize_with = "de::int")]
+    pub time: i64,
+    /// Unique per income: the key that tells one told twice.
+    #[serde(deserialize_with = "de::int")]
+    pub tran_id: u64,
+}

@@ -28,6 +28,11 @@ pub struct AlgoOrder {
     pub reduce_only: bool,
     pub create_time: Option<i64>,
     pub update_time: Option<i64>,
+    /// The order it placed when it fired (`actualOrderId`; `""` before).
+    /// Its fills are that order's: the algo's own `actualQty` is not an
+    /// executed quantity (a recorded CANCELED order that never fired shows
+    /// its full quantity there).
+    pub actual_order_id: Option<u64>,
 }
 
 impl AlgoOrder {
@@ -87,6 +92,8 @@ struct Raw {
     create_time: Option<i64>,
     #[serde(default, deserialize_with = "de::opt_int")]
     update_time: Option<i64>,
+    #[serde(default, deserialize_with = "de::opt_int")]
+    actual_order_id: Option<u64>,
 }
 
 impl TryFrom<Raw> for AlgoOrder {
@@ -116,6 +123,7 @@ impl TryFrom<Raw> for AlgoOrder {
             reduce_only: r.reduce_only,
             create_time: r.create_time,
             update_time: r.update_time,
+            actual_order_id: r.actual_order_id,
         })
     }
 }

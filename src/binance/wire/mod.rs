@@ -15,7 +15,7 @@ mod order;
 mod session;
 mod user;
 
-pub use account::{Account, AccountAsset, PositionRisk, PositionSideDual};
+pub use account::{Account, AccountAsset, Income, PositionRisk, PositionSideDual};
 pub use algo::AlgoOrder;
 pub use enums::{
     AlgoStatus, AlgoType, ExecutionType, OrderStatus, OrderType, PositionSide, WorkingType,
