@@ -20,12 +20,14 @@ What is modelled (see README.md next to this file for the details):
     grid, then moved by (fill - rounded close) (src/engine/reports.rs);
   * one position at a time: no entry while a position is open; a signal on
     the close of the candle whose range closed the position enters on the
-    next open, except when that candle is the one whose open filled the
-    entry: cockpit refuses that one (Runner::step processes the stop's fill
-    after the candle; --allow-same-candle-reentry lets it enter);
+    next open, also when that candle is the one whose open filled the entry
+    (Runner::step processes the stop's fill before that candle's close);
   * the stop and the take-profit triggered by the candle range, on the entry
     candle too; the stop first when one candle touches both, the take-profit
-    at the open when the market opens beyond it.
+    at the open when the market opens beyond it;
+  * the times cockpit stamps: an entry at the open time of the candle whose
+    open filled it (src/exec/paper.rs), an exit at the close time of the
+    candle whose range reached the stop or the take-profit.
 NOT modelled: the 3-losses cooldown and the daily loss breaker (cockpit runs
 here with a configuration that switches both off, written to a temporary
 file), position sizing (vectorbt trades a fixed size), funding and
@@ -294,10 +296,10 @@ def _first_hit(low_u, high_u, start, long_, stop, tp):
     return -1
 
 
-def backtest_pandas(path: Path, P: Params, refuse_same_candle: bool):
-    """Returns the trades, the indicators, how many signals fell on the close
-    of a candle that stopped out (or took profit on) the trade entered at its
-    open, the time of each phase, and the signals."""
+def backtest_pandas(path: Path, P: Params):
+    """Returns the trades, the indicators, how many entries were signalled on
+    the close of a candle that stopped out (or took profit on) the trade
+    entered at its open, the time of each phase, and the signals."""
     clock = [time.perf_counter()]
     lap = lambda: clock.append(time.perf_counter())
     df = load_candles(path)
@@ -310,10 +312,12 @@ def backtest_pandas(path: Path, P: Params, refuse_same_candle: bool):
     idx = np.flatnonzero(side)
     fill, stop, tp = entry_levels(idx, side[idx], close_u, open_u, ind["atr"], P)
     lap()
-    # cockpit stamps a fill with the close time of the candle it happened in.
-    t = df["open_time_ms"].to_numpy() + bar_ms(df)
+    # cockpit stamps an entry with the open time of the candle whose open
+    # filled it, and an exit with the close time of the candle it happened in.
+    t_open = df["open_time_ms"].to_numpy()
+    t_close = t_open + bar_ms(df)
     trades = []
-    refused = 0
+    same_candle = 0
     free_from = 0  # the first candle whose close may signal an entry
     for k in range(len(idx)):
         i = int(idx[k])
@@ -324,7 +328,7 @@ def backtest_pandas(path: Path, P: Params, refuse_same_candle: bool):
         e = i + 1  # the entry candle
         j = _first_hit(low_u, high_u, e, long_, s, tpk)
         if j < 0:
-            trades.append((int(t[e]), int(side[i]), None, "open", fill[k], s, tpk))
+            trades.append((int(t_open[e]), int(side[i]), None, "open", fill[k], s, tpk))
             break
         if j == e:  # entry window: the stop is placed (and checked) first
             hit_stop = low_u[j] <= s if long_ else high_u[j] >= s
@@ -334,16 +338,15 @@ def backtest_pandas(path: Path, P: Params, refuse_same_candle: bool):
         else:
             hit_stop = low_u[j] <= s if long_ else high_u[j] >= s
             reason = "stop" if hit_stop else "take_profit"
-        trades.append((int(t[e]), int(side[i]), int(t[j]), reason, fill[k], s, tpk))
+        trades.append((int(t_open[e]), int(side[i]), int(t_close[j]), reason, fill[k], s, tpk))
         # The exit happens inside candle j, so its close may signal the next
-        # entry; but cockpit decides on the close of the entry candle before
-        # it processes a stop or take-profit filled in that same candle.
-        same_candle_signal = j == e and side[j] != 0
-        refused += same_candle_signal
-        free_from = j + 1 if (same_candle_signal and refuse_same_candle) else j
+        # entry, the entry candle's close too: cockpit processes a stop or a
+        # take-profit filled in that candle before it decides on its close.
+        same_candle += j == e and side[j] != 0
+        free_from = j
     lap()
     phases = np.diff(clock)
-    return trades, ind, int(refused), dict(zip(("load", "indicators", "signals", "simulation"), phases)), side
+    return trades, ind, int(same_candle), dict(zip(("load", "indicators", "signals", "simulation"), phases)), side
 
 
 # --------------------------------------------------------------------------
@@ -509,34 +512,16 @@ def build_vectorbt():
             adx_nb(high[:, col], low[:, col], close[:, col], adx_n, adx[:, col], pdi[:, col], mdi[:, col])
         return fast, slow, rsi, atr, adx, pdi, mdi
 
-    @njit
-    def entry_signal_nb(c, long_entries, short_entries, state, refuse_same_candle):
-        """Entries from the two arrays, except (when `refuse_same_candle`) on the
-        close of a candle whose range closed a trade entered at its open:
-        cockpit decides on that close before it learns of the stop's fill.
-        state[0]: the last row this was called on (vectorbt skips the call on a
-        row where a stop fired); state[1]: the last row that entered."""
-        i = c.i
-        stop_fired_before = state[0] != i - 1
-        state[0] = i
-        le = long_entries[i]
-        se = short_entries[i]
-        if (le or se) and c.position_now == 0.0:
-            if refuse_same_candle and state[1] == i - 2 and stop_fired_before:
-                return False, False, False, False
-            state[1] = i
-        return le, False, se, False
-
     CockpitTA = vbt.IndicatorFactory(
         class_name="CockpitTA",
         input_names=["high", "low", "close"],
         param_names=["ema_fast", "ema_slow", "rsi_n", "atr_n", "adx_n"],
         output_names=["fast", "slow", "rsi", "atr", "adx", "pdi", "mdi"],
     ).from_apply_func(cockpit_ta_nb)
-    return vbt, CockpitTA, entry_signal_nb
+    return vbt, CockpitTA
 
 
-def backtest_vectorbt(path: Path, P: Params, refuse_same_candle: bool, vbt, CockpitTA, entry_signal_nb):
+def backtest_vectorbt(path: Path, P: Params, vbt, CockpitTA):
     from vectorbt.portfolio.enums import StopEntryPrice
 
     clock = [time.perf_counter()]
@@ -559,7 +544,8 @@ def backtest_vectorbt(path: Path, P: Params, refuse_same_candle: bool, vbt, Cock
     # the stops trigger; row 2i+1 is its close, where a signal enters at the
     # next open's fill price. vectorbt then checks the stops from the next row
     # on, which is the entry candle itself, as cockpit's paper exchange does,
-    # and a candle can both close a trade (row 2i) and signal the next (2i+1).
+    # and a candle can both close a trade (row 2i) and signal the next (2i+1),
+    # the entry candle included.
     n = len(df)
     o, h, lo = (df[k].to_numpy() for k in ("open", "high", "low"))
     grid = lambda a, b: np.column_stack((a, b)).ravel()
@@ -583,21 +569,23 @@ def backtest_vectorbt(path: Path, P: Params, refuse_same_candle: bool, vbt, Cock
     lap()
     pf = vbt.Portfolio.from_signals(
         close=g_close, open=g_open, high=g_high, low=g_low,
-        signal_func_nb=entry_signal_nb,
-        signal_args=(long_entries, short_entries, np.full(2, -10, dtype=np.int64), refuse_same_candle),
+        entries=long_entries, short_entries=short_entries,
         price=price, size=1.0, fees=P.taker_fee, slippage=slippage,
         sl_stop=sl, tp_stop=tpf, stop_entry_price=StopEntryPrice.Price,
         upon_opposite_entry="ignore", accumulate=False, init_cash=1e12,
     )
     rec = pf.trades.records
-    t = df["open_time_ms"].to_numpy() + bar_ms(df)
+    # As cockpit stamps them: the entry at the open time of the candle after
+    # the signal, the exit at the close time of the candle that reached a level.
+    t_open = df["open_time_ms"].to_numpy()
+    t_close = t_open + bar_ms(df)
     trades = []
     for entry_row, exit_row, direction, status in zip(rec["entry_idx"], rec["exit_idx"], rec["direction"], rec["status"]):
         i = entry_row // 2
         if status == 0:  # open
-            trades.append((int(t[i + 1]), 1 if direction == 0 else -1, None, "open"))
+            trades.append((int(t_open[i + 1]), 1 if direction == 0 else -1, None, "open"))
         else:
-            trades.append((int(t[i + 1]), 1 if direction == 0 else -1, int(t[exit_row // 2]), "closed"))
+            trades.append((int(t_open[i + 1]), 1 if direction == 0 else -1, int(t_close[exit_row // 2]), "closed"))
     lap()
     phases = np.diff(clock)
     return trades, ind, dict(zip(("load", "indicators", "signals", "simulation"), phases)), side
@@ -713,14 +701,10 @@ def main():
                     help="cockpit binary (default: $CARGO_TARGET_DIR/release/cockpit, else target/release/cockpit)")
     ap.add_argument("--runs", type=int, default=3, help="warm runs of each after the first; the best is reported")
     ap.add_argument("--show", type=int, default=5, help="differing entries listed per side (default 5)")
-    ap.add_argument("--allow-same-candle-reentry", action="store_true",
-                    help="let the close of a candle whose range stopped out a trade entered at its open signal "
-                         "a new entry (cockpit refuses it today; see README.md)")
     ap.add_argument("--no-indicator-check", action="store_true",
                     help="skip comparing the indicators with `cockpit indicators` bit for bit")
     args = ap.parse_args()
     runs = max(args.runs, 1)
-    refuse = not args.allow_same_candle_reentry
 
     data = (args.data or default_data_path()).resolve()
     if not data.is_file():
@@ -753,20 +737,20 @@ def main():
         ck_runs, pd_runs, vbt_runs = [], [], []
         wall, cpu, result = run_cockpit(binary, config, data, tmp / "bt.json")
         ck_runs.append((wall, cpu, result["elapsed_ms"]))
-        wall, cpu, (pd_trades, pd_ind, pd_refused, pd_phases, pd_side) = timed(backtest_pandas, data, P, refuse)
+        wall, cpu, (pd_trades, pd_ind, pd_same_candle, pd_phases, pd_side) = timed(backtest_pandas, data, P)
         pd_runs.append((wall, cpu, pd_phases))
-        vbt_import, _, (vbt, CockpitTA, entry_signal_nb) = timed(build_vectorbt)
+        vbt_import, _, (vbt, CockpitTA) = timed(build_vectorbt)
         wall, cpu, (vbt_trades, vbt_ind, vbt_phases, vbt_side) = timed(
-            backtest_vectorbt, data, P, refuse, vbt, CockpitTA, entry_signal_nb)
+            backtest_vectorbt, data, P, vbt, CockpitTA)
         vbt_runs.append((wall, cpu, vbt_phases))
         # Warm runs, interleaved so that the machine's load falls on all three alike.
         for _ in range(runs):
             wall, cpu, result = run_cockpit(binary, config, data, tmp / "bt.json")
             ck_runs.append((wall, cpu, result["elapsed_ms"]))
-            wall, cpu, (pd_trades, pd_ind, pd_refused, pd_phases, pd_side) = timed(backtest_pandas, data, P, refuse)
+            wall, cpu, (pd_trades, pd_ind, pd_same_candle, pd_phases, pd_side) = timed(backtest_pandas, data, P)
             pd_runs.append((wall, cpu, pd_phases))
             wall, cpu, (vbt_trades, vbt_ind, vbt_phases, vbt_side) = timed(
-                backtest_vectorbt, data, P, refuse, vbt, CockpitTA, entry_signal_nb)
+                backtest_vectorbt, data, P, vbt, CockpitTA)
             vbt_runs.append((wall, cpu, vbt_phases))
 
         m = result["metrics"]
@@ -782,11 +766,13 @@ def main():
               f"breaker trips {m.get('breaker_trips', '?')}, cooldowns {m.get('cooldowns', '?')}")
         print(f"  pandas   {len(pd_closed):>6}   open at the end: {len(pd_trades) - len(pd_closed)}")
         print(f"  vectorbt {len(vbt_closed):>6}   open at the end: {len(vbt_trades) - len(vbt_closed)}")
-        rule = "refused as cockpit refuses them" if refuse else "allowed (--allow-same-candle-reentry)"
-        print(f"  {pd_refused} signals fell on the close of the candle whose range closed the trade entered at its "
-              f"open: {rule}")
+        print(f"  {pd_same_candle} of pandas' entries were signalled on the close of the candle whose range closed "
+              "the trade entered at its open (cockpit knows of that exit before it decides on the close)")
         print()
-        print("entries    (time as cockpit's entry_time_ms: the close of the candle whose open filled it; and side)")
+        print("entries    (time as cockpit's entry_time_ms: the open time of the candle whose open filled it, i.e. the "
+              "signal candle's close; and side)")
+        print("           (exits as exit_time_ms: the close time of the candle whose range reached the stop or the "
+              "take-profit)")
         diffs = report_diff("pandas", ck_trades, pd_closed, args.show)
         diffs += report_diff("vectorbt", ck_trades, vbt_closed, args.show)
         print()
