@@ -746,14 +746,7 @@ async fn a_stop_or_take_profit_filled_while_the_user_stream_was_down_is_booked_a
         || fake.open_algo_orders(SYMBOL).is_empty(),
     )
     .await;
-    let snapshot = stack.snapshot();
-    let gap = (snapshot.account.wallet - fake.wallet()).abs();
-    assert!(
-        gap < Decimal::new(1, 2),
-        "book wallet {} vs exchange {}",
-        snapshot.account.wallet,
-        fake.wallet()
-    );
+    assert_wallets_agree(&stack, &fake);
     never_cancelled_all(&fake.order_log());
     stack.stop().await;
 }
@@ -799,14 +792,18 @@ async fn funding_and_a_liquidation_reach_the_book_as_they_happen() {
         || fake.open_algo_orders(SYMBOL).is_empty(),
     )
     .await;
-    let snapshot = stack.snapshot();
-    let gap = (snapshot.account.wallet - fake.wallet()).abs();
-    assert!(
-        gap < Decimal::new(1, 2),
-        "book wallet {} vs exchange {}",
-        snapshot.account.wallet,
-        fake.wallet()
-    );
+    assert_wallets_agree(&stack, &fake);
     never_cancelled_all(&fake.order_log());
     stack.stop().await;
+}
+
+/// The book's wallet is the exchange's, to the cent.
+fn assert_wallets_agree(stack: &Stack, fake: &FakeBinance) {
+    let wallet = stack.snapshot().account.wallet;
+    let gap = (wallet - fake.wallet()).abs();
+    assert!(
+        gap < Decimal::new(1, 2),
+        "book wallet {wallet} vs exchange {}",
+        fake.wallet()
+    );
 }

@@ -269,18 +269,8 @@ impl RestClient {
         symbol: &Symbol,
         client_id: &str,
     ) -> Result<OrderResponse, BinanceError> {
-        let body = self
-            .send(&self.read(
-                "/fapi/v1/order",
-                vec![
-                    ("symbol", symbol.as_str().to_string()),
-                    ("origClientOrderId", client_id.to_string()),
-                ],
-                Auth::Signed,
-                1,
-            ))
-            .await?;
-        parse("query order", &body)
+        self.query_order_where(symbol, ("origClientOrderId", client_id.to_string()))
+            .await
     }
 
     /// `GET /fapi/v1/order` by Binance's order id: the order a triggered
@@ -290,13 +280,19 @@ impl RestClient {
         symbol: &Symbol,
         order_id: u64,
     ) -> Result<OrderResponse, BinanceError> {
+        self.query_order_where(symbol, ("orderId", order_id.to_string()))
+            .await
+    }
+
+    async fn query_order_where(
+        &self,
+        symbol: &Symbol,
+        id: (&'static str, String),
+    ) -> Result<OrderResponse, BinanceError> {
         let body = self
             .send(&self.read(
                 "/fapi/v1/order",
-                vec![
-                    ("symbol", symbol.as_str().to_string()),
-                    ("orderId", order_id.to_string()),
-                ],
+                vec![("symbol", symbol.as_str().to_string()), id],
                 Auth::Signed,
                 1,
             ))
