@@ -15,6 +15,22 @@ if ! command -v tmux >/dev/null 2>&1; then
   fi
 fi
 
+# The backtest report's PNG draws its text with a system font (the project ships none).
+has_font() {
+  { find /usr/share/fonts /usr/local/share/fonts "$HOME/.local/share/fonts" "$HOME/.fonts" \
+      \( -name DejaVuSans.ttf -o -name LiberationSans-Regular.ttf -o -name NotoSans-Regular.ttf \
+      -o -name FreeSans.ttf \) 2>/dev/null || true; } | grep -q .
+}
+if ! has_font; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing fonts-dejavu-core for the backtest report tests…"
+    apt-get update -qq >/dev/null && apt-get install -y -qq fonts-dejavu-core >/dev/null
+  else
+    echo "error: the backtest report tests need a font: install it (sudo apt-get install fonts-dejavu-core)" >&2
+    exit 1
+  fi
+fi
+
 # Tests read real market data from ../shared/data (or $COCKPIT_SHARED_DATA).
 data="${COCKPIT_SHARED_DATA:-../shared/data}"
 if [ ! -d "$data/klines" ]; then

@@ -59,6 +59,13 @@ enum Cmd {
     Download(DownloadArgs),
     /// Run the engine and the paper exchange over candle files: metrics, trades, equity.
     Backtest(cockpit::backtest::command::BacktestArgs),
+    /// Show a saved backtest report (DIR/result.json) in the terminal: ↑/↓
+    /// PgUp/PgDn scroll the trades, q quits.
+    Report {
+        /// A folder written by `cockpit backtest … --report DIR`.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -229,6 +236,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::Report { dir } => show_report(&dir),
         Cmd::Run(args) => {
             let mut loaded = match load_config(cli.config.as_deref()) {
                 Ok(l) => l,
@@ -253,6 +261,29 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+/// `cockpit report DIR`: a missing or unreadable result is bad input.
+fn show_report(dir: &Path) -> ExitCode {
+    use std::io::IsTerminal;
+    let saved = match cockpit::backtest::report::load(dir) {
+        Ok(saved) => saved,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    if !std::io::stdout().is_terminal() {
+        eprintln!("error: the report view needs a terminal (metrics.md has the figures as text)");
+        return ExitCode::FAILURE;
+    }
+    match cockpit::tui::report::run(saved) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: terminal: {e}");
+            ExitCode::FAILURE
         }
     }
 }

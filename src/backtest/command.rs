@@ -8,8 +8,8 @@ use crate::config::Config;
 
 use super::input::{self, TimeRange};
 use super::run::{BacktestSpec, run};
-use super::summary;
 use super::windows::{self, WalkForward};
+use super::{report, summary};
 
 #[derive(clap::Args, Debug, Default)]
 pub struct BacktestArgs {
@@ -35,7 +35,8 @@ pub struct BacktestArgs {
     /// ONNX model that confirms or vetoes each proposal.
     #[arg(long, value_name = "PATH")]
     pub model: Option<PathBuf>,
-    /// Write {"bars","elapsed_ms","trades","metrics","equity"} here instead of the table.
+    /// Write {"bars","elapsed_ms","symbols","interval","trades","metrics","equity"}
+    /// here instead of the table.
     #[arg(long, value_name = "OUT.json")]
     pub json: Option<PathBuf>,
     /// Rolling windows: warm up (train) on one span, trade (test) the next,
@@ -46,6 +47,11 @@ pub struct BacktestArgs {
     /// did the stops hold, did the breaker trip, how deep the drawdown.
     #[arg(long)]
     pub stress: bool,
+    /// Also write a report into this folder (created if missing): equity.png,
+    /// equity.svg, metrics.md, trades.csv and result.json; `cockpit report DIR`
+    /// shows it in the terminal.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["walk_forward", "stress"])]
+    pub report: Option<PathBuf>,
 }
 
 /// What went wrong, and whose fault: bad input exits 2, anything else 1.
@@ -121,6 +127,10 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(summary::render(&result).as_bytes());
         }
+    }
+    if let Some(dir) = &args.report {
+        report::write(dir, &result).map_err(|e| CommandError::Failed(e.to_string()))?;
+        eprintln!("report → {}: {}", dir.display(), report::FILES.join(", "));
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::RunStats;
 use crate::journal::TradeRecord;
@@ -17,7 +17,7 @@ const YEAR_MS: f64 = 365.25 * 86_400_000.0;
 /// left out (None) rather than shown.
 const MIN_DAYS_FOR_RATIOS: u64 = 20;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     pub start_equity: Decimal,
     pub final_equity: Decimal,

@@ -6,6 +6,7 @@ pub mod command;
 pub mod curve;
 pub mod input;
 pub mod metrics;
+pub mod report;
 mod run;
 pub mod summary;
 pub mod windows;

@@ -25,9 +25,7 @@ use super::metrics::{self, Costs, Metrics};
 pub struct BacktestResult {
     pub bars: u64,
     pub elapsed_ms: u64,
-    #[serde(skip)]
     pub symbols: Vec<Symbol>,
-    #[serde(skip)]
     pub interval: Interval,
     pub trades: Vec<TradeRecord>,
     pub metrics: Metrics,

@@ -1,6 +1,8 @@
 //! `--start` and `--end`: a UTC date, a UTC date and minute, or milliseconds
 //! since the Unix epoch. Anything else is refused with the forms that work.
 
+use crate::domain::time::days_from_civil;
+
 /// The forms a time may take, for error messages.
 pub const FORMS: &str =
     "use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), or milliseconds since 1970-01-01";
@@ -93,18 +95,6 @@ fn days_in_month(year: i64, month: i64) -> i64 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-/// Howard Hinnant's days-from-civil (proleptic Gregorian): days since
-/// 1970-01-01 for a valid date.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

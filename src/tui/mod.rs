@@ -3,6 +3,7 @@
 
 mod app;
 mod event_loop;
+pub mod report;
 mod theme;
 mod view;
 pub mod widgets;
