@@ -1,0 +1,40 @@
+//! The backtester end to end on one core: seven years of real BTCUSDT 1h
+//! candles (already loaded) through the engine, the paper exchange and the
+//! metrics, algo-only. The target is ≥ 5 M candles/s; the README
+//! reports where it stands.
+
+use std::hint::black_box;
+
+use cockpit::backtest::{self, BacktestSpec, TimeRange};
+use cockpit::config::Config;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+fn seven_years(c: &mut Criterion) {
+    let path = cockpit::shared_data::file("klines/BTCUSDT-1h-umfutures.csv")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let histories = backtest::load(&[path], TimeRange::ALL).unwrap_or_else(|e| panic!("{e}"));
+    let candles = histories[0].candles.len() as u64;
+    let config = Config::default();
+    let mut group = c.benchmark_group("backtest");
+    group.throughput(Throughput::Elements(candles));
+    group.sample_size(10);
+    group.bench_function("btcusdt_1h_seven_years", |b| {
+        b.iter(|| {
+            black_box(
+                backtest::run(BacktestSpec {
+                    config: &config,
+                    histories: &histories,
+                    funding: None,
+                    confirmer: None,
+                    progress: false,
+                    trade_from_ms: None,
+                })
+                .unwrap_or_else(|e| panic!("{e}")),
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, seven_years);
+criterion_main!(benches);
