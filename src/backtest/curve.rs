@@ -85,7 +85,7 @@ impl EquityCurve {
         self.bars += 1;
         self.exposed_bars += exposed as u64;
         let day = at_ms.div_euclid(DAY_MS);
-        let Some(_) = self.first else {
+        if self.first.is_none() {
             let f = equity.to_f64().unwrap_or(0.0);
             self.first = Some((at_ms, equity));
             self.last = (at_ms, equity);
@@ -97,7 +97,7 @@ impl EquityCurve {
             self.points.push((at_ms, equity));
             self.seen = 1;
             return;
-        };
+        }
         if day != self.day {
             self.close_day();
             self.day = day;

@@ -1,12 +1,12 @@
 //! The history a backtest runs over: one candle file per symbol, cut to the
 //! requested time range. Every file must have the same interval.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use thiserror::Error;
 
 use crate::domain::{Candle, Interval, Symbol};
-use crate::market::csv::{self, CsvError};
+use crate::market::csv::{self, CsvError, symbol_of_path};
 
 #[derive(Debug, Error)]
 pub enum InputError {
@@ -68,14 +68,6 @@ impl TimeRange {
     pub fn contains(&self, ms: i64) -> bool {
         self.from_ms.is_none_or(|f| ms >= f) && self.to_ms.is_none_or(|t| ms < t)
     }
-}
-
-/// The symbol a Binance-style file name starts with: `BTCUSDT-1h-….csv`.
-pub fn symbol_of_path(path: &Path) -> Option<Symbol> {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.split(['-', '_', '.']).next())
-        .and_then(|s| Symbol::new(s).ok())
 }
 
 /// Loads every file, cut to `range`.

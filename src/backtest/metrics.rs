@@ -64,6 +64,57 @@ pub struct Costs {
     pub funding: Decimal,
 }
 
+/// What the closed trades alone say; the headless summary reports these too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TradeStats {
+    pub trades: usize,
+    pub wins: usize,
+    pub losses: usize,
+    pub win_rate: Option<f64>,
+    pub profit_factor: Option<f64>,
+    pub avg_win: Option<Decimal>,
+    pub avg_loss: Option<Decimal>,
+    pub expectancy: Option<Decimal>,
+    pub total_pnl: Decimal,
+    pub longest_losing_streak: u32,
+}
+
+/// A ratio with nothing to divide by is None, never 0 or ∞.
+pub fn ratio(a: Decimal, b: Decimal) -> Option<f64> {
+    if b.is_zero() { None } else { (a / b).to_f64() }
+}
+
+/// A trade wins when its net PnL is above zero; a breakeven counts as a loss.
+pub fn trade_stats(trades: &[TradeRecord]) -> TradeStats {
+    let mean = |xs: &[Decimal]| -> Option<Decimal> {
+        (!xs.is_empty()).then(|| xs.iter().sum::<Decimal>() / Decimal::from(xs.len()))
+    };
+    let all: Vec<Decimal> = trades.iter().map(|t| t.pnl).collect();
+    let (wins, losses): (Vec<Decimal>, Vec<Decimal>) =
+        all.iter().partition(|p| **p > Decimal::ZERO);
+    let gross_win: Decimal = wins.iter().sum();
+    let gross_loss: Decimal = -losses.iter().sum::<Decimal>();
+    let longest_losing_streak = all
+        .iter()
+        .fold((0u32, 0u32), |(cur, best), p| {
+            let cur = if *p <= Decimal::ZERO { cur + 1 } else { 0 };
+            (cur, best.max(cur))
+        })
+        .1;
+    TradeStats {
+        trades: all.len(),
+        wins: wins.len(),
+        losses: losses.len(),
+        win_rate: ratio(Decimal::from(wins.len()), Decimal::from(all.len())),
+        profit_factor: ratio(gross_win, gross_loss),
+        avg_win: mean(&wins),
+        avg_loss: mean(&losses),
+        expectancy: mean(&all),
+        total_pnl: all.iter().sum(),
+        longest_losing_streak,
+    }
+}
+
 pub fn compute(
     trades: &[TradeRecord],
     curve: &FinishedCurve,
@@ -71,25 +122,7 @@ pub fn compute(
     costs: Costs,
     open_at_end: usize,
 ) -> Metrics {
-    let ratio = |a: Decimal, b: Decimal| -> Option<f64> {
-        if b.is_zero() { None } else { (a / b).to_f64() }
-    };
-    let mean = |xs: &[Decimal]| -> Option<Decimal> {
-        (!xs.is_empty()).then(|| xs.iter().sum::<Decimal>() / Decimal::from(xs.len()))
-    };
-    let wins: Vec<Decimal> = trades
-        .iter()
-        .map(|t| t.pnl)
-        .filter(|p| *p > Decimal::ZERO)
-        .collect();
-    let losses: Vec<Decimal> = trades
-        .iter()
-        .map(|t| t.pnl)
-        .filter(|p| *p <= Decimal::ZERO)
-        .collect();
-    let all: Vec<Decimal> = trades.iter().map(|t| t.pnl).collect();
-    let gross_win: Decimal = wins.iter().sum();
-    let gross_loss: Decimal = -losses.iter().sum::<Decimal>();
+    let t = trade_stats(trades);
     let start = curve.first.map_or(Decimal::ZERO, |f| f.1);
     let end = curve.last.map_or(start, |l| l.1);
     let total_return = ratio(end - start, start);
@@ -119,13 +152,6 @@ pub fn compute(
         }
         _ => None,
     };
-    let longest_losing_streak = trades
-        .iter()
-        .fold((0u32, 0u32), |(cur, best), t| {
-            let cur = if t.pnl <= Decimal::ZERO { cur + 1 } else { 0 };
-            (cur, best.max(cur))
-        })
-        .1;
     Metrics {
         start_equity: start,
         final_equity: end,
@@ -137,18 +163,18 @@ pub fn compute(
         max_drawdown: curve.max_drawdown,
         max_drawdown_duration_ms: curve.max_drawdown_ms,
         calmar,
-        trades: trades.len(),
-        wins: wins.len(),
-        losses: losses.len(),
-        win_rate: ratio(Decimal::from(wins.len()), Decimal::from(trades.len())),
-        profit_factor: ratio(gross_win, gross_loss),
-        avg_win: mean(&wins).map(|d| d.round_dp(4)),
-        avg_loss: mean(&losses).map(|d| d.round_dp(4)),
-        expectancy: mean(&all).map(|d| d.round_dp(4)),
+        trades: t.trades,
+        wins: t.wins,
+        losses: t.losses,
+        win_rate: t.win_rate,
+        profit_factor: t.profit_factor,
+        avg_win: t.avg_win.map(|d| d.round_dp(4)),
+        avg_loss: t.avg_loss.map(|d| d.round_dp(4)),
+        expectancy: t.expectancy.map(|d| d.round_dp(4)),
         exposure: (curve.bars > 0).then(|| curve.exposed_bars as f64 / curve.bars as f64),
         fees: costs.fees,
         funding: costs.funding,
-        longest_losing_streak,
+        longest_losing_streak: t.longest_losing_streak,
         breaker_trips: stats.breaker_trips,
         cooldowns: stats.cooldowns,
         first_ms: curve.first.map(|f| f.0),

@@ -11,6 +11,6 @@ mod run;
 pub mod summary;
 pub mod windows;
 
-pub use input::{History, InputError, TimeRange, load, symbol_of_path};
+pub use input::{History, InputError, TimeRange, load};
 pub use metrics::Metrics;
 pub use run::{BacktestResult, BacktestSpec, backtest_config, run};

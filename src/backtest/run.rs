@@ -82,14 +82,8 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
     let funding = match spec.funding {
         Some(path) => FundingSchedule::load_csv(path, config.paper.funding_rate)
             .map_err(|e| format!("--funding: {e}"))?,
-        None if config.paper.funding_file.is_empty() => {
-            FundingSchedule::constant(config.paper.funding_rate)
-        }
-        None => FundingSchedule::load_csv(
-            Path::new(&config.paper.funding_file),
-            config.paper.funding_rate,
-        )
-        .map_err(|e| format!("paper.funding_file: {e}"))?,
+        None => FundingSchedule::from_config(&config.paper)
+            .map_err(|e| format!("paper.funding_file: {e}"))?,
     };
     // A recorded history has no "stale feed": it never goes quiet.
     let mut engine = Engine::new(&config, "backtest", i64::MAX / 4)

@@ -172,7 +172,7 @@ impl Engine {
         reason: &str,
         out: &mut Vec<Action>,
     ) -> bool {
-        self.cancel_working(symbol, |leg| leg == Leg::Entry, out);
+        self.cancel_working(symbol, |o| o.request.leg == Leg::Entry, out);
         let Some(open) = self.book.positions.get_mut(symbol) else {
             return false;
         };

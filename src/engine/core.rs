@@ -347,10 +347,9 @@ impl Engine {
             return Ok(None);
         }
         if open && !live_book {
+            let book = self.restored_mode.unwrap_or(self.mode);
             return Err(format!(
-                "the journal's {} book has positions or orders open: flatten them in {} or use another --journal before trading live",
-                self.restored_mode.unwrap_or(self.mode),
-                self.restored_mode.unwrap_or(self.mode)
+                "the journal's {book} book has positions or orders open: flatten them in {book} or use another --journal before trading live"
             ));
         }
         self.mode = Mode::Live;

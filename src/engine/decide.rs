@@ -355,25 +355,21 @@ impl Engine {
     pub(super) fn expire_entry_limits(&mut self, symbol: &Symbol, out: &mut Vec<Action>) {
         let now = self.now_ms;
         let timeout = self.limit_timeout_ms;
-        let expired: Vec<ClientOrderId> = self
-            .book
-            .live_orders()
-            .filter(|o| {
-                o.request.symbol == *symbol
-                    && o.request.leg == Leg::Entry
+        let expired = self.cancel_working(
+            symbol,
+            |o| {
+                o.request.leg == Leg::Entry
                     && matches!(o.request.kind, OrderKind::Limit { .. })
-                    && o.state != crate::domain::OrderState::PendingCancel
                     && now - o.sent_ms >= timeout
-            })
-            .map(|o| o.request.id.clone())
-            .collect();
+            },
+            out,
+        );
         for id in expired {
             self.notice(
                 out,
                 NoticeLevel::Info,
                 format!("{id}: entry limit not filled in time, cancelling it"),
             );
-            self.request_cancel(&id, out);
         }
     }
 

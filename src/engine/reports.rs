@@ -8,7 +8,7 @@ use crate::exec::ExecReport;
 use crate::journal::{DecisionStatus, FundingRecord, OrderRecord, PositionRecord, Record};
 use crate::risk::{self, RiskEvent};
 
-use super::book::FillEffect;
+use super::book::{FillEffect, TrackedOrder};
 use super::core::Engine;
 use super::event::{Action, NoticeLevel};
 use super::latency::Stage;
@@ -281,7 +281,7 @@ impl Engine {
                         trade.pnl.round_dp(2)
                     ),
                 );
-                self.cancel_working(&fill.symbol, |leg| leg.is_reducing(), out);
+                self.cancel_working(&fill.symbol, |o| o.request.leg.is_reducing(), out);
                 self.journal_position(&fill.symbol, out);
                 if let Some(RiskEvent::CooldownStarted { losses, until_ms }) =
                     self.risk.on_trade_closed(
@@ -441,26 +441,26 @@ impl Engine {
         })));
     }
 
-    /// Cancels the bot's live orders on `symbol` whose leg matches.
+    /// Cancels the bot's live orders on `symbol` that `which` picks (and
+    /// not already being cancelled); returns their ids.
     pub(super) fn cancel_working(
         &mut self,
         symbol: &Symbol,
-        which: impl Fn(Leg) -> bool,
+        which: impl Fn(&TrackedOrder) -> bool,
         out: &mut Vec<Action>,
-    ) {
+    ) -> Vec<ClientOrderId> {
         let ids: Vec<ClientOrderId> = self
             .book
             .live_orders()
             .filter(|o| {
-                o.request.symbol == *symbol
-                    && which(o.request.leg)
-                    && o.state != OrderState::PendingCancel
+                o.request.symbol == *symbol && which(o) && o.state != OrderState::PendingCancel
             })
             .map(|o| o.request.id.clone())
             .collect();
-        for id in ids {
-            self.request_cancel(&id, out);
+        for id in &ids {
+            self.request_cancel(id, out);
         }
+        ids
     }
 
     pub(super) fn request_cancel(&mut self, id: &ClientOrderId, out: &mut Vec<Action>) {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::domain::{Candle, Interval, Price, Qty};
+use crate::domain::{Candle, Interval, Price, Qty, Symbol};
 
 use super::continuity::{Continuity, Gap, continuity};
 
@@ -71,6 +71,14 @@ impl CandleFile {
     pub fn missing_candles(&self) -> i64 {
         self.gaps.iter().map(|g| g.missing).sum()
     }
+}
+
+/// The symbol a Binance-style file name starts with: `BTCUSDT-1h-….csv`.
+pub fn symbol_of_path(path: &Path) -> Option<Symbol> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.split(['-', '_', '.']).next())
+        .and_then(|s| Symbol::new(s).ok())
 }
 
 /// Reads a whole candle file.

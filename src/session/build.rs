@@ -29,15 +29,8 @@ pub fn build_runner(
     let mut engine = Engine::new(config, feed_source, stale_after_ms)
         .map_err(|e| anyhow::anyhow!("strategy.name: {e}"))?
         .with_clock(mono_clock());
-    let funding = if config.paper.funding_file.is_empty() {
-        FundingSchedule::constant(config.paper.funding_rate)
-    } else {
-        FundingSchedule::load_csv(
-            Path::new(&config.paper.funding_file),
-            config.paper.funding_rate,
-        )
-        .map_err(|e| anyhow::anyhow!("paper.funding_file: {e}"))?
-    };
+    let funding = FundingSchedule::from_config(&config.paper)
+        .map_err(|e| anyhow::anyhow!("paper.funding_file: {e}"))?;
     let mut exchange = PaperExchange::new(&config.paper, funding);
     if let Some(journal) = &journal
         && let Some(json) = journal.state("engine")?

@@ -46,12 +46,7 @@ impl ReplayFeed {
     /// part (Binance's `BTCUSDT-1h-….csv` naming), else `fallback`.
     pub fn open(path: &Path, fallback: &Symbol, speed: Speed) -> Result<ReplayFeed, String> {
         let file = csv::load(path).map_err(|e| e.to_string())?;
-        let symbol = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.split(['-', '_', '.']).next())
-            .and_then(|s| Symbol::new(s).ok())
-            .unwrap_or_else(|| fallback.clone());
+        let symbol = csv::symbol_of_path(path).unwrap_or_else(|| fallback.clone());
         Ok(ReplayFeed {
             symbol,
             interval: file.interval,
