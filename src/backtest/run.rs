@@ -91,6 +91,8 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
     if let Some(confirmer) = spec.confirmer {
         engine = engine.with_confirmer(confirmer);
     }
+    // The result is trades and metrics; decision texts would only be dropped.
+    engine.set_explaining(false);
     let exchange = PaperExchange::new(&config.paper, funding);
     let mut runner = Runner::new(engine, exchange, None);
     runner.quiet = true;

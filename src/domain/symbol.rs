@@ -5,25 +5,58 @@ use serde::{Deserialize, Serialize};
 
 use super::DomainError;
 
+/// The longest symbol accepted; Binance's are well under it.
+const MAX_LEN: usize = 20;
+
 /// An exchange symbol such as `BTCUSDT`: upper-case ASCII letters and digits.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Kept inline (no heap): the engine copies the symbol into every event,
+/// mark and order, a backtest millions of times.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Symbol(String);
+pub struct Symbol {
+    len: u8,
+    bytes: [u8; MAX_LEN],
+}
 
 impl Symbol {
     pub fn new(s: &str) -> Result<Self, DomainError> {
-        let ok = (2..=20).contains(&s.len())
+        let ok = (2..=MAX_LEN).contains(&s.len())
             && s.bytes()
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-        if ok {
-            Ok(Self(s.to_string()))
-        } else {
-            Err(DomainError::BadSymbol(s.to_string()))
+        if !ok {
+            return Err(DomainError::BadSymbol(s.to_string()));
         }
+        let mut bytes = [0; MAX_LEN];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Ok(Self {
+            len: s.len() as u8,
+            bytes,
+        })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Checked ASCII at construction, so this never fails.
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or_default()
+    }
+}
+
+impl Ord for Symbol {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // The padding is zero and every symbol byte is above zero, so the
+        // arrays order as the texts do ("BTC" < "BTCUSDT").
+        self.bytes.cmp(&other.bytes)
+    }
+}
+
+impl PartialOrd for Symbol {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Debug for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Symbol").field(&self.as_str()).finish()
     }
 }
 
@@ -43,13 +76,13 @@ impl TryFrom<String> for Symbol {
 
 impl From<Symbol> for String {
     fn from(s: Symbol) -> String {
-        s.0
+        s.as_str().to_string()
     }
 }
 
 impl fmt::Display for Symbol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -64,5 +97,19 @@ mod tests {
         assert!(Symbol::new("btcusdt").is_err());
         assert!(Symbol::new("BTC-USDT").is_err());
         assert!(Symbol::new("").is_err());
+        assert!(Symbol::new("ABCDEFGHIJKLMNOPQRSTU").is_err());
+        assert!(Symbol::new("ABCDEFGHIJKLMNOPQRST").is_ok());
+    }
+
+    #[test]
+    fn orders_and_serializes_as_its_text() {
+        let (a, b) = (
+            Symbol::new("ETHUSDT").unwrap(),
+            Symbol::new("BTCUSDTM").unwrap(),
+        );
+        assert!(b < a);
+        assert!(Symbol::new("BTC").unwrap() < b);
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"ETHUSDT\"");
+        assert_eq!(format!("{a} {a:?}"), "ETHUSDT Symbol(\"ETHUSDT\")");
     }
 }

@@ -144,7 +144,9 @@ pub struct Engine {
     last_equity: Decimal,
     /// Whether anyone keeps the journal records: without a journal (a
     /// backtest) the per-candle equity sample and the state JSON are skipped.
-    journaling: bool,
+    pub(super) journaling: bool,
+    /// See `set_explaining`.
+    pub(super) explaining: bool,
     pub(super) now_ms: i64,
     seq: u64,
 }
@@ -229,6 +231,7 @@ impl Engine {
             restored_mode: None,
             last_equity: paper_equity,
             journaling: true,
+            explaining: true,
             now_ms: 0,
             seq: 0,
         })
@@ -242,13 +245,15 @@ impl Engine {
 
     /// Replaces every symbol's strategy (tests and research tools).
     pub fn with_strategies(mut self, make: impl Fn() -> Box<dyn Strategy>) -> Engine {
-        self.strategies = self.symbols.iter().map(|_| make()).collect();
+        self.set_strategies(make);
         self
     }
 
     /// `with_strategies` on a built engine (tests drive a session's runner).
     pub fn set_strategies(&mut self, make: impl Fn() -> Box<dyn Strategy>) {
         self.strategies = self.symbols.iter().map(|_| make()).collect();
+        let explaining = self.explaining;
+        self.set_explaining(explaining);
     }
 
     pub fn with_confirmer(mut self, confirmer: Box<dyn Confirmer>) -> Engine {
@@ -384,6 +389,15 @@ impl Engine {
         self.journaling = on;
     }
 
+    /// Off where no one reads decisions as text (a backtest): proposals
+    /// come without their reasons and refusals are not announced.
+    pub fn set_explaining(&mut self, on: bool) {
+        self.explaining = on;
+        for strategy in &mut self.strategies {
+            strategy.set_explain(on);
+        }
+    }
+
     /// The book, read-only (positions, live orders, wallet).
     pub fn book(&self) -> &Book {
         &self.book
@@ -399,28 +413,33 @@ impl Engine {
     }
 
     pub fn process(&mut self, at_ms: i64, event: Event) -> Vec<Action> {
-        self.now_ms = self.now_ms.max(at_ms);
         let mut out = Vec::new();
+        self.process_into(at_ms, event, &mut out);
+        out
+    }
+
+    /// `process` into a buffer the caller reuses: the runner steps millions
+    /// of candles in a backtest.
+    pub fn process_into(&mut self, at_ms: i64, event: Event, out: &mut Vec<Action>) {
+        self.now_ms = self.now_ms.max(at_ms);
         match event {
-            Event::Candle { symbol, candle } => {
-                self.on_candle(at_ms, symbol, candle, true, &mut out)
-            }
+            Event::Candle { symbol, candle } => self.on_candle(at_ms, symbol, candle, true, out),
             Event::LateCandle { symbol, candle } => {
-                self.on_candle(at_ms, symbol, candle, false, &mut out)
+                self.on_candle(at_ms, symbol, candle, false, out)
             }
             Event::Price { symbol, price } => {
                 self.book.marks.insert(symbol, price);
-                self.check_equity(&mut out);
+                self.check_equity(out);
             }
-            Event::Exec(report) => self.on_report(report, &mut out),
+            Event::Exec(report) => self.on_report(report, out),
             Event::FeedDown { reason } => {
                 self.feed.state = FeedState::Reconnecting;
-                self.notice(&mut out, NoticeLevel::Warn, format!("feed down: {reason}"));
+                self.notice(out, NoticeLevel::Warn, format!("feed down: {reason}"));
                 out.push(Action::Publish);
             }
             Event::FeedUp => {
                 self.feed.state = FeedState::Connected;
-                self.notice(&mut out, NoticeLevel::Info, "feed connected".into());
+                self.notice(out, NoticeLevel::Info, "feed connected".into());
                 out.push(Action::Publish);
             }
             Event::Banned { until_ms } => {
@@ -437,11 +456,11 @@ impl Engine {
                 } else {
                     NoticeLevel::Info
                 };
-                self.notice(&mut out, level, text);
+                self.notice(out, level, text);
                 out.push(Action::Publish);
             }
-            Event::Command(command) => self.on_command(command, &mut out),
-            Event::Timer => self.on_timer(at_ms, &mut out),
+            Event::Command(command) => self.on_command(command, out),
+            Event::Timer => self.on_timer(at_ms, out),
         }
         if std::mem::take(&mut self.dirty) {
             // The journal keeps the history; the book keeps what is still live.
@@ -454,14 +473,13 @@ impl Engine {
                         json,
                     }))),
                     Err(e) => self.notice(
-                        &mut out,
+                        out,
                         NoticeLevel::Error,
                         format!("engine state not journaled: {e}"),
                     ),
                 }
             }
         }
-        out
     }
 
     fn on_candle(

@@ -73,7 +73,17 @@ impl Engine {
             self.finish_decision(record, out);
             return;
         }
-        let outcome = self.size_and_gate(index, &record);
+        let outcome =
+            risk::entry_gate(&self.gateway_context(&record.proposal.symbol)).and_then(|()| {
+                // A trade keeps its reasons even where decisions go unexplained.
+                if record.proposal.reasons.is_empty() {
+                    let state = &self.symbols[index];
+                    if let Some(candle) = state.series.last_closed() {
+                        self.strategies[index].explain(&mut record.proposal, candle, &values);
+                    }
+                }
+                self.size_and_gate(index, &record)
+            });
         let risk_us = (self.clock)();
         record.latency.risk_us = risk_us - received_us;
         self.latency.record(Stage::Risk, risk_us - decided_us);
@@ -124,6 +134,7 @@ impl Engine {
     pub(super) fn finish_decision(&mut self, record: DecisionRecord, out: &mut Vec<Action>) {
         if let Some(RiskOutcome::Refused { reason, .. }) = &record.risk
             && self.armed
+            && self.explaining
         {
             self.notice(
                 out,
@@ -131,7 +142,9 @@ impl Engine {
                 format!("{}: {} refused: {reason}", record.id, record.proposal.side),
             );
         }
-        out.push(Action::Journal(Record::Decision(Box::new(record.clone()))));
+        if self.journaling {
+            out.push(Action::Journal(Record::Decision(Box::new(record.clone()))));
+        }
         self.remember(record);
     }
 

@@ -37,6 +37,10 @@ pub struct Runner {
     pub keep_notices: bool,
     /// Notices are not logged (a backtest reports its results instead).
     pub quiet: bool,
+    /// Buffers `step` reuses, so a step allocates nothing of its own.
+    queue: VecDeque<Event>,
+    answers: Vec<Event>,
+    actions: Vec<Action>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +63,9 @@ impl Runner {
             notices: Vec::new(),
             keep_notices: false,
             quiet: false,
+            queue: VecDeque::new(),
+            answers: Vec::new(),
+            actions: Vec::new(),
         }
     }
 
@@ -86,7 +93,9 @@ impl Runner {
     pub fn step(&mut self, at_ms: i64, event: Event) -> StepOutcome {
         let mode_before = self.engine.mode();
         let mut outcome = StepOutcome::default();
-        let mut queue = VecDeque::new();
+        let mut queue = std::mem::take(&mut self.queue);
+        let mut answers = std::mem::take(&mut self.answers);
+        let mut actions = std::mem::take(&mut self.actions);
         let mut exchange_busy = false;
         if let Event::Candle { symbol, candle } | Event::LateCandle { symbol, candle } = &event {
             let reports = self.exchange.on_candle(at_ms, symbol, candle);
@@ -97,9 +106,9 @@ impl Runner {
         // What the exchange answers is processed before anything queued
         // after the event that caused it: a stop that filled inside the
         // candle is known before the candle's close is valued.
-        let mut answers: Vec<Event> = Vec::new();
         while let Some(event) = queue.pop_front() {
-            for action in self.engine.process(at_ms, event) {
+            self.engine.process_into(at_ms, event, &mut actions);
+            for action in actions.drain(..) {
                 match action {
                     Action::Submit(order) => {
                         exchange_busy = true;
@@ -148,6 +157,9 @@ impl Runner {
                 queue.push_front(answer);
             }
         }
+        self.queue = queue;
+        self.answers = answers;
+        self.actions = actions;
         // Entering Live: the account is read again, the book follows it.
         if self.engine.mode() == crate::domain::Mode::Live
             && mode_before != crate::domain::Mode::Live

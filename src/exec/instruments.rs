@@ -1,26 +1,27 @@
 //! Contract filters for the paper exchange and the demo market. Live trading
 //! reads them from Binance's exchangeInfo instead.
 
+use rust_decimal::Decimal;
+
 use crate::domain::{Instrument, Notional, Price, Qty, Symbol};
 
 /// Binance USD-M filters for the majors (as of 2026); other symbols get a
 /// fine grid that any price accepts.
 pub fn paper_instrument(symbol: &Symbol) -> Instrument {
+    // (mantissa, scale): built without parsing, the paper exchange asks per fill.
     let (tick, step, min_qty, min_notional) = match symbol.as_str() {
-        "BTCUSDT" => ("0.1", "0.001", "0.001", "100"),
-        "ETHUSDT" => ("0.01", "0.001", "0.001", "20"),
-        "SOLUSDT" => ("0.01", "0.01", "0.01", "5"),
-        _ => ("0.0001", "0.001", "0.001", "5"),
+        "BTCUSDT" => ((1, 1), (1, 3), (1, 3), (100, 0)),
+        "ETHUSDT" => ((1, 2), (1, 3), (1, 3), (20, 0)),
+        "SOLUSDT" => ((1, 2), (1, 2), (1, 2), (5, 0)),
+        _ => ((1, 4), (1, 3), (1, 3), (5, 0)),
     };
-    let parse_p = |s: &str| s.parse::<Price>().unwrap_or(Price::ZERO);
-    let parse_q = |s: &str| s.parse::<Qty>().unwrap_or(Qty::ZERO);
-    let parse_n = |s: &str| s.parse::<Notional>().unwrap_or(Notional::ZERO);
+    let d = |(m, scale): (i64, u32)| Decimal::new(m, scale);
     Instrument::new(
         symbol.clone(),
-        parse_p(tick),
-        parse_q(step),
-        parse_q(min_qty),
-        parse_n(min_notional),
+        Price::new(d(tick)).unwrap_or(Price::ZERO),
+        Qty::new(d(step)).unwrap_or(Qty::ZERO),
+        Qty::new(d(min_qty)).unwrap_or(Qty::ZERO),
+        Notional::new(d(min_notional)).unwrap_or(Notional::ZERO),
     )
     .unwrap_or_else(|_| unreachable!("the table's tick and step sizes are positive"))
 }

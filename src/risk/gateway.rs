@@ -52,6 +52,14 @@ pub fn check(ctx: &GatewayContext, request: OrderRequest) -> Result<Approved, Re
         }
         return Ok(Approved(request));
     }
+    entry_gate(ctx)?;
+    Ok(Approved(request))
+}
+
+/// Whether the account takes any new entry now, whatever its size: the
+/// engine asks before sizing a proposal, so a proposal that cannot be
+/// traded costs no sizing, and the operator reads the reason that matters.
+pub fn entry_gate(ctx: &GatewayContext) -> Result<(), Refusal> {
     if !ctx.trading_state.allows_entries() {
         return Err(Refusal::TradingState(ctx.trading_state));
     }
@@ -77,7 +85,7 @@ pub fn check(ctx: &GatewayContext, request: OrderRequest) -> Result<Approved, Re
             max: ctx.max_open_positions,
         });
     }
-    Ok(Approved(request))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@ pub struct EmaCross {
     take_profit_atr_mult: f64,
     /// (fast, slow) after the previous closed candle: a cross needs both sides of it.
     prev: Option<(f64, f64)>,
+    /// The EMAs before the latest closed candle, for `explain`.
+    before: Option<(f64, f64)>,
+    explain: bool,
 }
 
 impl EmaCross {
@@ -40,6 +43,8 @@ impl EmaCross {
             stop_atr_mult: config.stop_atr_mult,
             take_profit_atr_mult: config.take_profit_atr_mult,
             prev: None,
+            before: None,
+            explain: true,
         })
     }
 }
@@ -47,6 +52,10 @@ impl EmaCross {
 impl Strategy for EmaCross {
     fn name(&self) -> &'static str {
         Self::NAME
+    }
+
+    fn set_explain(&mut self, explain: bool) {
+        self.explain = explain;
     }
 
     fn on_closed(
@@ -61,6 +70,7 @@ impl Strategy for EmaCross {
         }
         let now = values.ema[self.fast].zip(values.ema[self.slow]);
         let prev = std::mem::replace(&mut self.prev, now);
+        self.before = prev;
         let ((fast, slow), (prev_fast, prev_slow)) = now.zip(prev)?;
         let side = if prev_fast <= prev_slow && fast > slow {
             Side::Buy
@@ -79,6 +89,32 @@ impl Strategy for EmaCross {
             self.take_profit_atr_mult,
         )?;
 
+        let mut proposal = Proposal {
+            symbol: symbol.clone(),
+            side,
+            candle_open_ms: candle.open_time_ms,
+            entry,
+            stop,
+            take_profit,
+            atr,
+            strategy: Self::NAME.to_string(),
+            reasons: Vec::new(),
+        };
+        if self.explain {
+            self.explain(&mut proposal, candle, values);
+        }
+        Some(proposal)
+    }
+
+    fn explain(&self, proposal: &mut Proposal, _candle: &Candle, values: &IndicatorValues) {
+        let (Some((fast, slow)), Some((prev_fast, prev_slow)), Some(atr)) = (
+            values.ema[self.fast].zip(values.ema[self.slow]),
+            self.before,
+            values.atr,
+        ) else {
+            return;
+        };
+        let side = proposal.side;
         let (f, s) = (self.fast_period, self.slow_period);
         let (direction, was) = match side {
             Side::Buy => ("above", "≤"),
@@ -97,27 +133,17 @@ impl Strategy for EmaCross {
             self.stop_atr_mult,
             self.take_profit_atr_mult
         );
-        Some(Proposal {
-            symbol: symbol.clone(),
-            side,
-            candle_open_ms: candle.open_time_ms,
-            entry,
-            stop,
-            take_profit,
-            atr,
-            strategy: Self::NAME.to_string(),
-            reasons: vec![
-                Reason {
-                    check: "cross".to_string(),
-                    passed: true,
-                    detail: cross,
-                },
-                Reason {
-                    check: "atr".to_string(),
-                    passed: true,
-                    detail: atr_detail,
-                },
-            ],
-        })
+        proposal.reasons = vec![
+            Reason {
+                check: "cross".to_string(),
+                passed: true,
+                detail: cross,
+            },
+            Reason {
+                check: "atr".to_string(),
+                passed: true,
+                detail: atr_detail,
+            },
+        ];
     }
 }

@@ -16,6 +16,9 @@ pub struct TrendMomentumVolatility {
     slow: usize,
     /// The RSI after the previous closed candle: "rising" compares against it.
     prev_rsi: Option<f64>,
+    /// The RSI before the latest closed candle, for `explain`.
+    rsi_before: Option<f64>,
+    explain: bool,
 }
 
 impl TrendMomentumVolatility {
@@ -37,6 +40,8 @@ impl TrendMomentumVolatility {
             fast,
             slow,
             prev_rsi: None,
+            rsi_before: None,
+            explain: true,
         })
     }
 }
@@ -44,6 +49,10 @@ impl TrendMomentumVolatility {
 impl Strategy for TrendMomentumVolatility {
     fn name(&self) -> &'static str {
         Self::NAME
+    }
+
+    fn set_explain(&mut self, explain: bool) {
+        self.explain = explain;
     }
 
     fn on_closed(
@@ -58,6 +67,7 @@ impl Strategy for TrendMomentumVolatility {
         }
         // Remembered on every closed candle, whether or not anything is proposed.
         let prev_rsi = std::mem::replace(&mut self.prev_rsi, values.rsi);
+        self.rsi_before = prev_rsi;
         let (
             Some(fast),
             Some(slow),
@@ -113,7 +123,49 @@ impl Strategy for TrendMomentumVolatility {
         let (stop, take_profit) =
             atr_levels(side, entry, atr, c.stop_atr_mult, c.take_profit_atr_mult)?;
 
-        // Everything held: only now are the strings built.
+        let mut proposal = Proposal {
+            symbol: symbol.clone(),
+            side,
+            candle_open_ms: candle.open_time_ms,
+            entry,
+            stop,
+            take_profit,
+            atr,
+            strategy: Self::NAME.to_string(),
+            reasons: Vec::new(),
+        };
+        if self.explain {
+            self.explain(&mut proposal, candle, values);
+        }
+        Some(proposal)
+    }
+
+    fn explain(&self, proposal: &mut Proposal, candle: &Candle, values: &IndicatorValues) {
+        let (
+            Some(fast),
+            Some(slow),
+            Some(rsi),
+            Some(prev_rsi),
+            Some(atr),
+            Some(adx),
+            Some(plus_di),
+            Some(minus_di),
+        ) = (
+            values.ema[self.fast],
+            values.ema[self.slow],
+            values.rsi,
+            self.rsi_before,
+            values.atr,
+            values.adx,
+            values.plus_di,
+            values.minus_di,
+        )
+        else {
+            return;
+        };
+        let c = &self.config;
+        let side = proposal.side;
+        let atr_pct = atr / candle.close.to_f64();
         let (fast_n, slow_n) = (c.ema_fast, c.ema_slow);
         let passed = |check: &str, detail: String| Reason {
             check: check.to_string(),
@@ -161,21 +213,11 @@ impl Strategy for TrendMomentumVolatility {
             num(c.atr_pct_min * 100.0),
             num(c.atr_pct_max * 100.0)
         );
-        Some(Proposal {
-            symbol: symbol.clone(),
-            side,
-            candle_open_ms: candle.open_time_ms,
-            entry,
-            stop,
-            take_profit,
-            atr,
-            strategy: Self::NAME.to_string(),
-            reasons: vec![
-                passed("trend", trend),
-                passed("momentum", momentum),
-                passed("strength", strength),
-                passed("volatility", volatility),
-            ],
-        })
+        proposal.reasons = vec![
+            passed("trend", trend),
+            passed("momentum", momentum),
+            passed("strength", strength),
+            passed("volatility", volatility),
+        ];
     }
 }
