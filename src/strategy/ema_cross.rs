@@ -5,7 +5,7 @@ use crate::config::StrategyConfig;
 use crate::domain::{Candle, Side, Symbol};
 use crate::indicators::{IndicatorParams, IndicatorValues};
 
-use super::levels::{atr_levels, ema_index, num};
+use super::levels::{atr_proposal, ema_index, num};
 use super::{Proposal, Reason, Strategy};
 
 pub struct EmaCross {
@@ -80,26 +80,14 @@ impl Strategy for EmaCross {
             return None;
         };
         let atr = values.atr?;
-        let entry = candle.close.value();
-        let (stop, take_profit) = atr_levels(
+        let mut proposal = atr_proposal(
+            Self::NAME,
+            symbol,
+            candle,
             side,
-            entry,
             atr,
-            self.stop_atr_mult,
-            self.take_profit_atr_mult,
+            (self.stop_atr_mult, self.take_profit_atr_mult),
         )?;
-
-        let mut proposal = Proposal {
-            symbol: symbol.clone(),
-            side,
-            candle_open_ms: candle.open_time_ms,
-            entry,
-            stop,
-            take_profit,
-            atr,
-            strategy: Self::NAME.to_string(),
-            reasons: Vec::new(),
-        };
         if self.explain {
             self.explain(&mut proposal, candle, values);
         }

@@ -5,7 +5,9 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
-use crate::domain::Side;
+use crate::domain::{Candle, Side, Symbol};
+
+use super::Proposal;
 
 /// Where EMA `period` sits in `ema_periods`; `key` names the strategy setting
 /// that asked for it so the operator knows which of the two to fix.
@@ -23,6 +25,32 @@ pub(super) fn ema_index(
                  indicators.ema_periods {ema_periods:?}"
             )
         })
+}
+
+/// A proposal to enter `side` at `candle`'s close with ATR levels, its
+/// reasons still to be written; `None` when the levels are unusable (see
+/// `atr_levels`).
+pub(super) fn atr_proposal(
+    strategy: &'static str,
+    symbol: &Symbol,
+    candle: &Candle,
+    side: Side,
+    atr: f64,
+    (stop_mult, take_profit_mult): (f64, f64),
+) -> Option<Proposal> {
+    let entry = candle.close.value();
+    let (stop, take_profit) = atr_levels(side, entry, atr, stop_mult, take_profit_mult)?;
+    Some(Proposal {
+        symbol: symbol.clone(),
+        side,
+        candle_open_ms: candle.open_time_ms,
+        entry,
+        stop,
+        take_profit,
+        atr,
+        strategy: strategy.to_string(),
+        reasons: Vec::new(),
+    })
 }
 
 /// Stop and take-profit `stop_mult`·ATR and `take_profit_mult`·ATR away from

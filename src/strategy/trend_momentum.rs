@@ -6,7 +6,7 @@ use crate::config::StrategyConfig;
 use crate::domain::{Candle, Side, Symbol};
 use crate::indicators::{IndicatorParams, IndicatorValues};
 
-use super::levels::{atr_levels, ema_index, num};
+use super::levels::{atr_proposal, ema_index, num};
 use super::{Proposal, Reason, Strategy};
 
 pub struct TrendMomentumVolatility {
@@ -46,6 +46,33 @@ impl TrendMomentumVolatility {
     }
 }
 
+/// The values the rules read, all present.
+struct Inputs {
+    fast: f64,
+    slow: f64,
+    rsi: f64,
+    prev_rsi: f64,
+    atr: f64,
+    adx: f64,
+    plus_di: f64,
+    minus_di: f64,
+}
+
+impl Inputs {
+    fn of(fast: usize, slow: usize, v: &IndicatorValues, prev_rsi: Option<f64>) -> Option<Inputs> {
+        Some(Inputs {
+            fast: v.ema[fast]?,
+            slow: v.ema[slow]?,
+            rsi: v.rsi?,
+            prev_rsi: prev_rsi?,
+            atr: v.atr?,
+            adx: v.adx?,
+            plus_di: v.plus_di?,
+            minus_di: v.minus_di?,
+        })
+    }
+}
+
 impl Strategy for TrendMomentumVolatility {
     fn name(&self) -> &'static str {
         Self::NAME
@@ -68,28 +95,16 @@ impl Strategy for TrendMomentumVolatility {
         // Remembered on every closed candle, whether or not anything is proposed.
         let prev_rsi = std::mem::replace(&mut self.prev_rsi, values.rsi);
         self.rsi_before = prev_rsi;
-        let (
-            Some(fast),
-            Some(slow),
-            Some(rsi),
-            Some(prev_rsi),
-            Some(atr),
-            Some(adx),
-            Some(plus_di),
-            Some(minus_di),
-        ) = (
-            values.ema[self.fast],
-            values.ema[self.slow],
-            values.rsi,
+        let Inputs {
+            fast,
+            slow,
+            rsi,
             prev_rsi,
-            values.atr,
-            values.adx,
-            values.plus_di,
-            values.minus_di,
-        )
-        else {
-            return None;
-        };
+            atr,
+            adx,
+            plus_di,
+            minus_di,
+        } = Inputs::of(self.fast, self.slow, values, prev_rsi)?;
         let c = &self.config;
         let close = candle.close.to_f64();
 
@@ -119,21 +134,14 @@ impl Strategy for TrendMomentumVolatility {
         if !(c.atr_pct_min <= atr_pct && atr_pct <= c.atr_pct_max) {
             return None;
         }
-        let entry = candle.close.value();
-        let (stop, take_profit) =
-            atr_levels(side, entry, atr, c.stop_atr_mult, c.take_profit_atr_mult)?;
-
-        let mut proposal = Proposal {
-            symbol: symbol.clone(),
+        let mut proposal = atr_proposal(
+            Self::NAME,
+            symbol,
+            candle,
             side,
-            candle_open_ms: candle.open_time_ms,
-            entry,
-            stop,
-            take_profit,
             atr,
-            strategy: Self::NAME.to_string(),
-            reasons: Vec::new(),
-        };
+            (c.stop_atr_mult, c.take_profit_atr_mult),
+        )?;
         if self.explain {
             self.explain(&mut proposal, candle, values);
         }
@@ -141,25 +149,16 @@ impl Strategy for TrendMomentumVolatility {
     }
 
     fn explain(&self, proposal: &mut Proposal, candle: &Candle, values: &IndicatorValues) {
-        let (
-            Some(fast),
-            Some(slow),
-            Some(rsi),
-            Some(prev_rsi),
-            Some(atr),
-            Some(adx),
-            Some(plus_di),
-            Some(minus_di),
-        ) = (
-            values.ema[self.fast],
-            values.ema[self.slow],
-            values.rsi,
-            self.rsi_before,
-            values.atr,
-            values.adx,
-            values.plus_di,
-            values.minus_di,
-        )
+        let Some(Inputs {
+            fast,
+            slow,
+            rsi,
+            prev_rsi,
+            atr,
+            adx,
+            plus_di,
+            minus_di,
+        }) = Inputs::of(self.fast, self.slow, values, self.rsi_before)
         else {
             return;
         };
