@@ -12,6 +12,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod exec;
+pub mod features;
 pub mod indicators;
 pub mod journal;
 pub mod logging;

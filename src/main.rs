@@ -55,6 +55,9 @@ enum Cmd {
         #[arg(long, value_name = "OUT.csv")]
         output: PathBuf,
     },
+    /// Write the model's feature vectors of a candle CSV (with the
+    /// strategy's proposals, for labels) as CSV.
+    Features(cockpit::features::export::FeaturesArgs),
     /// Download closed klines from Binance (public API, no keys) into a candle CSV; resumes.
     Download(DownloadArgs),
     /// Run the engine and the paper exchange over candle files: metrics, trades, equity.
@@ -210,6 +213,30 @@ fn main() -> ExitCode {
             };
             match write_indicators(&loaded, &input, &output) {
                 Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(BAD_INPUT)
+                }
+            }
+        }
+        Cmd::Features(args) => {
+            let loaded = match load_config(cli.config.as_deref()) {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
+            let funding = args.funding.as_deref();
+            match cockpit::features::export::export(&loaded.config, &args.data, funding, &args.out)
+            {
+                Ok(s) => {
+                    eprintln!(
+                        "{}: {} rows ({} warm, {} proposals)",
+                        args.out.display(),
+                        s.rows,
+                        s.warm_rows,
+                        s.signals
+                    );
+                    ExitCode::SUCCESS
+                }
                 Err(e) => {
                     eprintln!("error: {e}");
                     ExitCode::from(BAD_INPUT)

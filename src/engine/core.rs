@@ -398,6 +398,16 @@ impl Engine {
         }
     }
 
+    /// The model's feature vector for `symbol` after its latest closed
+    /// candle; None while warming up or for a symbol not watched.
+    pub fn features(&self, symbol: &Symbol) -> Option<&[f64]> {
+        self.symbols
+            .iter()
+            .find(|s| s.symbol == *symbol)?
+            .features
+            .latest()
+    }
+
     /// The book, read-only (positions, live orders, wallet).
     pub fn book(&self) -> &Book {
         &self.book

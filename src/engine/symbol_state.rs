@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 
 use crate::domain::{Candle, Interval, Symbol};
+use crate::features::FeatureBuilder;
 use crate::indicators::{IndicatorParams, IndicatorSet, IndicatorValues};
 use crate::market::{Appended, CandleSeries};
 
@@ -14,6 +15,8 @@ pub struct SymbolState {
     pub indicators: IndicatorSet,
     /// Indicator values per closed candle, parallel to `series` (same length).
     pub values: VecDeque<IndicatorValues>,
+    /// The model's inputs after the latest closed candle.
+    pub features: FeatureBuilder,
 }
 
 impl SymbolState {
@@ -28,6 +31,8 @@ impl SymbolState {
             series: CandleSeries::new(interval, history),
             indicators: IndicatorSet::new(params),
             values: VecDeque::with_capacity(history),
+            // Live funding rates are not fed yet: models use no funding feature.
+            features: FeatureBuilder::new(interval.duration_ms(), false),
         }
     }
 
@@ -41,6 +46,7 @@ impl SymbolState {
         let appended = self.series.push_closed(candle);
         if matches!(appended, Appended::Next | Appended::AfterGap(_)) {
             let v = *self.indicators.update(&bar);
+            self.features.update(&bar, &v, None);
             if self.values.len() == self.series.capacity() {
                 self.values.pop_front();
             }

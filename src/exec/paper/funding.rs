@@ -96,6 +96,12 @@ impl FundingSchedule {
             .unwrap_or(self.fallback)
     }
 
+    /// The rate of the latest record at or before `at_ms` (what had been
+    /// settled by then); None before the first record or without a file.
+    pub fn latest_at(&self, at_ms: i64) -> Option<Decimal> {
+        self.rates.range(..=at_ms).next_back().map(|(_, r)| *r)
+    }
+
     /// How many records the file held (0 for a constant schedule).
     pub fn len(&self) -> usize {
         self.rates.len()
