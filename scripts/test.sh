@@ -38,6 +38,9 @@ if [ ! -d "$data/klines" ]; then
   exit 1
 fi
 
+# The AI tests load ONNX Runtime 1.31.1, one shared library from PyPI's wheel.
+./scripts/fetch-onnxruntime.sh
+
 # The terminal tests drive the release binary, the one operators run.
 # Cargo says where it put the binary, whatever the target dir is set by.
 COCKPIT_TEST_BIN=$(cargo build --release --locked --message-format=json-render-diagnostics |

@@ -2,6 +2,8 @@
 //! This module ships the algo-only confirmer; the model plugs in behind the
 //! same trait.
 
+pub mod runtime;
+
 use serde::{Deserialize, Serialize};
 
 use crate::indicators::IndicatorValues;
