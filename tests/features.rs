@@ -21,6 +21,26 @@ fn shared(name: &str) -> PathBuf {
     cockpit::shared_data::file(name).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Runs `cockpit features` on a shared candle file; returns the CSV text.
+fn export(dir: &Path, data: &Path, extra: &[&Path]) -> String {
+    let out = dir.join("features.csv");
+    let mut c = cockpit(dir);
+    c.args(["features", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(&out);
+    if let [flag, value] = extra {
+        c.arg(flag).arg(value);
+    }
+    let run = c.output().unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::read_to_string(&out).unwrap()
+}
+
 #[test]
 fn the_export_equals_the_live_incremental_features_bit_for_bit() {
     let dir = tempfile::tempdir().unwrap();
@@ -89,16 +109,7 @@ fn the_export_equals_the_live_incremental_features_bit_for_bit() {
 #[test]
 fn each_proposal_of_the_strategy_is_in_the_export_with_its_levels() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("f.csv");
-    let run = cockpit(dir.path())
-        .args(["features", "--data"])
-        .arg(shared("klines/BTCUSDT-1h-umfutures.csv"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(run.status.success());
-    let text = std::fs::read_to_string(&out).unwrap();
+    let text = export(dir.path(), &shared("klines/BTCUSDT-1h-umfutures.csv"), &[]);
     let mut signals = 0;
     for line in text.lines().skip(1) {
         let c: Vec<&str> = line.split(',').collect();
