@@ -77,7 +77,10 @@ fn two_candles(prev_rsi: f64, close: &str, values: IndicatorValues) -> Option<Pr
         none.is_none(),
         "the first candle has no RSI to compare with"
     );
-    s.on_closed(&btc(), &candle(3_600_000, close), &values)
+    let second = candle(3_600_000, close);
+    let mut p = s.on_closed(&btc(), &second, &values)?;
+    s.explain(&mut p, &second, &values);
+    Some(p)
 }
 
 fn long_with(f: impl FnOnce(&mut IndicatorValues)) -> Option<Proposal> {
@@ -251,8 +254,12 @@ fn cross_values(fast: f64, slow: f64) -> IndicatorValues {
 fn ema_cross_fires_once_on_the_cross_candle() {
     let mut s = EmaCross::new(&StrategyConfig::default(), &IndicatorParams::default()).unwrap();
     assert_eq!(s.name(), "ema_cross");
-    let mut step =
-        |t: i64, fast, slow| s.on_closed(&btc(), &candle(t, "100"), &cross_values(fast, slow));
+    let mut step = |t: i64, fast, slow| {
+        let (c, v) = (candle(t, "100"), cross_values(fast, slow));
+        let mut p = s.on_closed(&btc(), &c, &v)?;
+        s.explain(&mut p, &c, &v);
+        Some(p)
+    };
     assert!(step(0, 99.0, 100.0).is_none(), "no previous candle");
     assert!(step(1, 99.5, 100.0).is_none(), "still below");
     let long = step(2, 100.5, 100.0).expect("cross up");

@@ -252,8 +252,6 @@ impl Engine {
     /// `with_strategies` on a built engine (tests drive a session's runner).
     pub fn set_strategies(&mut self, make: impl Fn() -> Box<dyn Strategy>) {
         self.strategies = self.symbols.iter().map(|_| make()).collect();
-        let explaining = self.explaining;
-        self.set_explaining(explaining);
     }
 
     pub fn with_confirmer(mut self, confirmer: Box<dyn Confirmer>) -> Engine {
@@ -393,9 +391,6 @@ impl Engine {
     /// come without their reasons and refusals are not announced.
     pub fn set_explaining(&mut self, on: bool) {
         self.explaining = on;
-        for strategy in &mut self.strategies {
-            strategy.set_explain(on);
-        }
     }
 
     /// The model's feature vector for `symbol` after its latest closed

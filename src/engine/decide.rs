@@ -30,10 +30,13 @@ impl Engine {
         let Some(candle) = state.series.last_closed() else {
             return;
         };
-        let Some(proposal) = self.strategies[index].on_closed(&state.symbol, candle, &values)
+        let Some(mut proposal) = self.strategies[index].on_closed(&state.symbol, candle, &values)
         else {
             return;
         };
+        if self.explaining {
+            self.explain(index, &mut proposal);
+        }
         let confirmation = self.confirmer.confirm(&proposal, &values);
         let decided_us = (self.clock)();
         self.tally.proposals += 1;
@@ -76,12 +79,7 @@ impl Engine {
         let outcome =
             risk::entry_gate(&self.gateway_context(&record.proposal.symbol)).and_then(|()| {
                 // A trade keeps its reasons even where decisions go unexplained.
-                if record.proposal.reasons.is_empty() {
-                    let state = &self.symbols[index];
-                    if let Some(candle) = state.series.last_closed() {
-                        self.strategies[index].explain(&mut record.proposal, candle, &values);
-                    }
-                }
+                self.explain(index, &mut record.proposal);
                 self.size_and_gate(index, &record)
             });
         let risk_us = (self.clock)();
@@ -128,6 +126,15 @@ impl Engine {
             }
         }
         self.finish_decision(record, out);
+    }
+
+    /// Has the strategy write the reasons of its proposal on the latest
+    /// closed candle, unless they are written already.
+    fn explain(&self, index: usize, proposal: &mut crate::strategy::Proposal) {
+        let state = &self.symbols[index];
+        if let (true, Some(candle)) = (proposal.reasons.is_empty(), state.series.last_closed()) {
+            self.strategies[index].explain(proposal, candle, &state.latest());
+        }
     }
 
     /// Journals the decision, keeps it for the Confluence panel, and logs refusals.

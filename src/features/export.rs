@@ -64,12 +64,15 @@ pub fn export(
         std::fs::File::create(out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     let mut w = BufWriter::new(created);
     let write_err = |e: std::io::Error| format!("cannot write {}: {e}", out.display());
+    let columns = names(schedule.is_some());
     writeln!(
         w,
         "open_time_ms,open,high,low,close,volume,signal,entry,stop,take_profit,{}",
-        names(schedule.is_some()).join(",")
+        columns.join(",")
     )
     .map_err(write_err)?;
+    // A row still warming up: one empty cell per feature.
+    let empty_features = vec![b','; columns.len()];
     let mut summary = ExportSummary {
         rows: 0,
         warm_rows: 0,
@@ -109,11 +112,7 @@ pub fn export(
                 }
                 summary.warm_rows += 1;
             }
-            None => {
-                for _ in 0..names(features.with_funding()).len() {
-                    w.write_all(b",").map_err(write_err)?;
-                }
-            }
+            None => w.write_all(&empty_features).map_err(write_err)?,
         }
         w.write_all(b"\n").map_err(write_err)?;
         summary.rows += 1;

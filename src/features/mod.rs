@@ -9,7 +9,7 @@
 pub mod export;
 
 use crate::domain::Bar;
-use crate::indicators::{IndicatorParams, IndicatorSet, IndicatorValues};
+use crate::indicators::IndicatorValues;
 
 /// Bumped whenever a feature's definition or order changes: a model
 /// trained on another version is refused.
@@ -77,10 +77,6 @@ impl FeatureBuilder {
             latest: Vec::with_capacity(names(with_funding).len()),
             warm: false,
         }
-    }
-
-    pub fn with_funding(&self) -> bool {
-        self.with_funding
     }
 
     /// Feeds one closed candle with the indicator values after it (and the
@@ -183,29 +179,29 @@ fn push_bounded<T>(queue: &mut std::collections::VecDeque<T>, item: T, max: usiz
     queue.push_back(item);
 }
 
-/// Indicators and features over a whole series, as the engine computes them
-/// candle by candle: `(bar, features when warm)` per bar.
-pub fn compute_batch(
-    params: &IndicatorParams,
-    interval_ms: i64,
-    bars: &[Bar],
-    funding_rate: impl Fn(i64) -> Option<f64>,
-    with_funding: bool,
-) -> Vec<Option<Vec<f64>>> {
-    let mut indicators = IndicatorSet::new(params);
-    let mut features = FeatureBuilder::new(interval_ms, with_funding);
-    bars.iter()
-        .map(|bar| {
-            let values = *indicators.update(bar);
-            let rate = funding_rate(bar.open_time_ms + interval_ms);
-            features.update(bar, &values, rate).map(<[f64]>::to_vec)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicators::{IndicatorParams, IndicatorSet};
+
+    /// Indicators and features over a whole series: the features per bar, when warm.
+    fn compute_batch(
+        params: &IndicatorParams,
+        interval_ms: i64,
+        bars: &[Bar],
+        funding_rate: impl Fn(i64) -> Option<f64>,
+        with_funding: bool,
+    ) -> Vec<Option<Vec<f64>>> {
+        let mut indicators = IndicatorSet::new(params);
+        let mut features = FeatureBuilder::new(interval_ms, with_funding);
+        bars.iter()
+            .map(|bar| {
+                let values = *indicators.update(bar);
+                let rate = funding_rate(bar.open_time_ms + interval_ms);
+                features.update(bar, &values, rate).map(<[f64]>::to_vec)
+            })
+            .collect()
+    }
 
     fn bars(n: usize) -> Vec<Bar> {
         (0..n)

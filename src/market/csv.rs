@@ -3,8 +3,6 @@
 //! header. Gaps and duplicates are reported as data; a malformed row is an error
 //! naming the file and the line.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -88,15 +86,12 @@ pub fn load(path: &Path) -> Result<CandleFile, CsvError> {
         source,
     };
     // One read and one reused field list: parsing, not I/O, is the cost here.
-    let mut text = String::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_string(&mut text))
-        .map_err(io)?;
-    let mut rows: Vec<(usize, Candle)> = Vec::with_capacity(text.len() / 64);
+    let content = std::fs::read_to_string(path).map_err(io)?;
+    let mut rows: Vec<(usize, Candle)> = Vec::with_capacity(content.len() / 64);
     // (layout, number of columns every row must have)
     let mut layout: Option<(CsvLayout, usize)> = None;
     let mut fields: Vec<&str> = Vec::new();
-    for (index, line) in text.lines().enumerate() {
+    for (index, line) in content.lines().enumerate() {
         let line_no = index + 1;
         let text = line.trim();
         if text.is_empty() {

@@ -20,7 +20,6 @@ pub struct EmaCross {
     prev: Option<(f64, f64)>,
     /// The EMAs before the latest closed candle, for `explain`.
     before: Option<(f64, f64)>,
-    explain: bool,
 }
 
 impl EmaCross {
@@ -44,7 +43,6 @@ impl EmaCross {
             take_profit_atr_mult: config.take_profit_atr_mult,
             prev: None,
             before: None,
-            explain: true,
         })
     }
 }
@@ -52,10 +50,6 @@ impl EmaCross {
 impl Strategy for EmaCross {
     fn name(&self) -> &'static str {
         Self::NAME
-    }
-
-    fn set_explain(&mut self, explain: bool) {
-        self.explain = explain;
     }
 
     fn on_closed(
@@ -80,18 +74,14 @@ impl Strategy for EmaCross {
             return None;
         };
         let atr = values.atr?;
-        let mut proposal = atr_proposal(
+        atr_proposal(
             Self::NAME,
             symbol,
             candle,
             side,
             atr,
             (self.stop_atr_mult, self.take_profit_atr_mult),
-        )?;
-        if self.explain {
-            self.explain(&mut proposal, candle, values);
-        }
-        Some(proposal)
+        )
     }
 
     fn explain(&self, proposal: &mut Proposal, _candle: &Candle, values: &IndicatorValues) {

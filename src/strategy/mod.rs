@@ -51,12 +51,10 @@ pub struct Proposal {
 /// after the indicators have been updated with that candle.
 pub trait Strategy: Send {
     fn name(&self) -> &'static str;
-    /// Whether proposals spell out their reasons. Off where nobody reads
-    /// them (a backtest keeps trades, not decision texts): formatting the
-    /// numbers costs more than the rest of a decision.
-    fn set_explain(&mut self, _explain: bool) {}
-    /// Fills in the reasons of the proposal `on_closed` just returned
-    /// without them: the engine asks only for the proposals it trades.
+    /// Writes the reasons of the proposal `on_closed` just returned, which
+    /// may leave them empty: formatting the numbers costs more than the rest
+    /// of a decision, so the engine asks only when someone reads them (the
+    /// cockpit, the journal) or the proposal is traded.
     fn explain(&self, _proposal: &mut Proposal, _candle: &Candle, _values: &IndicatorValues) {}
     fn on_closed(
         &mut self,

@@ -18,7 +18,6 @@ pub struct TrendMomentumVolatility {
     prev_rsi: Option<f64>,
     /// The RSI before the latest closed candle, for `explain`.
     rsi_before: Option<f64>,
-    explain: bool,
 }
 
 impl TrendMomentumVolatility {
@@ -41,7 +40,6 @@ impl TrendMomentumVolatility {
             slow,
             prev_rsi: None,
             rsi_before: None,
-            explain: true,
         })
     }
 }
@@ -76,10 +74,6 @@ impl Inputs {
 impl Strategy for TrendMomentumVolatility {
     fn name(&self) -> &'static str {
         Self::NAME
-    }
-
-    fn set_explain(&mut self, explain: bool) {
-        self.explain = explain;
     }
 
     fn on_closed(
@@ -134,18 +128,14 @@ impl Strategy for TrendMomentumVolatility {
         if !(c.atr_pct_min <= atr_pct && atr_pct <= c.atr_pct_max) {
             return None;
         }
-        let mut proposal = atr_proposal(
+        atr_proposal(
             Self::NAME,
             symbol,
             candle,
             side,
             atr,
             (c.stop_atr_mult, c.take_profit_atr_mult),
-        )?;
-        if self.explain {
-            self.explain(&mut proposal, candle, values);
-        }
-        Some(proposal)
+        )
     }
 
     fn explain(&self, proposal: &mut Proposal, candle: &Candle, values: &IndicatorValues) {
