@@ -157,7 +157,11 @@ fn finish(
     ));
     drop(command_tx);
     if let Some(task) = status_task {
+        // Abort takes effect at the task's next await: wait for it, or a
+        // write it has under way races the final one below for the same
+        // temporary file.
         task.abort();
+        let _ = runtime.block_on(task);
     }
     // `run_engine` committed the journal before returning.
     let mut engine = runner.engine;
