@@ -25,7 +25,7 @@ fn seven_years(c: &mut Criterion) {
                     config: &config,
                     histories: &histories,
                     funding: None,
-                    confirmer: None,
+                    model: None,
                     progress: false,
                     trade_from_ms: None,
                 })

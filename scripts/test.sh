@@ -41,6 +41,10 @@ fi
 # The AI tests load ONNX Runtime 1.31.1, one shared library from PyPI's wheel.
 ./scripts/fetch-onnxruntime.sh
 
+# The training pipeline's end-to-end test trains a small model in training/.venv
+# (pinned PyPI packages, about 25 s the first time).
+./training/setup.sh
+
 # The terminal tests drive the release binary, the one operators run.
 # Cargo says where it put the binary, whatever the target dir is set by.
 COCKPIT_TEST_BIN=$(cargo build --release --locked --message-format=json-render-diagnostics |

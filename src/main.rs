@@ -134,6 +134,23 @@ struct RunArgs {
     /// Journal file (default: paths.journal in the config).
     #[arg(long, value_name = "PATH")]
     journal: Option<PathBuf>,
+    /// Model that confirms or vetoes proposals: a name in paths.models_dir
+    /// or a path to a .onnx file; "" for algo-only (default: ai.model).
+    #[arg(long, value_name = "NAME|PATH")]
+    model: Option<String>,
+    /// ONNX Runtime's libonnxruntime.so.1.31.1 (default: ai.onnxruntime,
+    /// ORT_DYLIB_PATH, the project's .onnxruntime/).
+    #[arg(long, value_name = "PATH")]
+    onnxruntime: Option<PathBuf>,
+}
+
+impl RunArgs {
+    fn ai_flags(&self) -> cockpit::ai::setup::AiFlags {
+        cockpit::ai::setup::AiFlags {
+            model: self.model.clone(),
+            onnxruntime: self.onnxruntime.clone(),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -361,6 +378,7 @@ fn headless_options(args: &RunArgs) -> anyhow::Result<HeadlessOptions> {
         duration: args.duration.map(Duration::from_secs),
         status_file: args.status_file.clone(),
         summary_json: args.summary_json.clone(),
+        ai: args.ai_flags(),
     })
 }
 
@@ -531,6 +549,7 @@ fn run_cockpit(loaded: Loaded, args: &RunArgs) -> anyhow::Result<()> {
                 cockpit::binance::rest::system_clock(),
                 journal.take(),
                 false,
+                &args.ai_flags(),
             ))?)
         }
         other => anyhow::bail!(
@@ -553,6 +572,7 @@ fn run_cockpit(loaded: Loaded, args: &RunArgs) -> anyhow::Result<()> {
                 "demo",
                 (demo_candle_ms * 5).max(5_000),
                 journal.take(),
+                &args.ai_flags(),
             )?;
             let (feed, warm_up) = runtime.block_on(async { Feed::demo(&config, now_ms) });
             (runner, feed, warm_up, None)

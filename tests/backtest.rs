@@ -20,6 +20,8 @@ fn cockpit(dir: &Path) -> Command {
     c.env("COCKPIT_PATHS_DATA_DIR", dir)
         .env("COCKPIT_PATHS_LOG_DIR", dir)
         .env_remove("COCKPIT_ENGINE_MODE")
+        // The parity runs compare the engine alone: no model in the replay.
+        .env("COCKPIT_AI_MODEL", "")
         .stdin(Stdio::null());
     c
 }
@@ -52,7 +54,7 @@ fn backtest(histories: &[History]) -> backtest::BacktestResult {
         config: &Config::default(),
         histories,
         funding: None,
-        confirmer: None,
+        model: None,
         progress: false,
         trade_from_ms: None,
     })

@@ -32,7 +32,7 @@ fn btc_2022() -> &'static BacktestResult {
             config: &Config::default(),
             histories: &histories,
             funding: None,
-            confirmer: None,
+            model: None,
             progress: false,
             trade_from_ms: None,
         })

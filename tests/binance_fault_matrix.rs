@@ -202,6 +202,7 @@ async fn start(
         fake.clock(),
         Some(journal),
         true,
+        &algo_only(),
     )
     .await
     .expect("the session connects to the fake exchange");
@@ -591,11 +592,17 @@ async fn hedge_mode_is_refused_with_a_clear_message() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let config = config(&fake, dir.path());
-    let err =
-        cockpit::session::binance::prepare(&config, Some(credentials()), fake.clock(), None, true)
-            .await
-            .err()
-            .expect("hedge mode is refused");
+    let err = cockpit::session::binance::prepare(
+        &config,
+        Some(credentials()),
+        fake.clock(),
+        None,
+        true,
+        &algo_only(),
+    )
+    .await
+    .err()
+    .expect("hedge mode is refused");
     let text = format!("{err:#}");
     assert!(
         text.contains("hedge mode") && text.contains("One-way"),
@@ -806,4 +813,12 @@ fn assert_wallets_agree(stack: &Stack, fake: &FakeBinance) {
         "book wallet {wallet} vs exchange {}",
         fake.wallet()
     );
+}
+
+/// These scenarios script the strategy; no model may veto its proposals.
+fn algo_only() -> cockpit::ai::setup::AiFlags {
+    cockpit::ai::setup::AiFlags {
+        model: Some(String::new()),
+        onnxruntime: None,
+    }
 }

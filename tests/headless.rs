@@ -17,6 +17,9 @@ fn cockpit(dir: &Path) -> Command {
     c.env("COCKPIT_PATHS_DATA_DIR", dir)
         .env("COCKPIT_PATHS_LOG_DIR", dir)
         .env_remove("COCKPIT_ENGINE_MODE")
+        // These runs check the engine's own trades: no model in the loop
+        // unless a test asks for one.
+        .env("COCKPIT_AI_MODEL", "")
         .stdin(Stdio::null());
     c
 }

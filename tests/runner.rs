@@ -22,7 +22,9 @@ async fn an_arm_command_sent_before_the_replay_is_taken_before_any_candle() {
     config.engine.armed = false;
     let feed = ReplayFeed::open(&head, &config.market.symbols[0], Speed::Max).unwrap();
     config.market.interval = feed.interval;
-    let runner = cockpit::session::build_runner(&config, "replay", i64::MAX / 4, None).unwrap();
+    let runner =
+        cockpit::session::build_runner(&config, "replay", i64::MAX / 4, None, &common::algo_only())
+            .unwrap();
 
     let (command_tx, command_rx) = mpsc::channel(8);
     let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(Snapshot::default()));

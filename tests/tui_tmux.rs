@@ -169,13 +169,30 @@ fn chart_rows(screen: &str) -> String {
 }
 
 #[test]
+fn the_default_cockpit_judges_proposals_with_the_shipped_model_and_shows_its_drift() {
+    // A fast demo market: proposals come within seconds.
+    let t = Tmux::start("model", 160, 48, &launch("COCKPIT_DEMO_CANDLE_MS=100"));
+    // The gauge appears once the warm-up history has filled the drift window.
+    let screen = t.wait_for("the drift gauge", |s| s.contains("limit 0.5"));
+    assert!(screen.contains("AI: gbm"), "{screen}");
+    assert!(screen.contains("PSI 0."), "{screen}");
+    let judged = t.wait_for("a proposal the model judged", |s| {
+        s.contains("AI ✓") || s.contains("AI ✗")
+    });
+    // The newest judged decision says why: its probability against the threshold.
+    assert!(judged.contains("AI: p(take-profit first) 0."), "{judged}");
+    t.keys(&["q"]);
+    t.wait_for("the process to exit", |s| s.contains("EXITED:0"));
+}
+
+#[test]
 fn cockpit_opens_on_the_demo_market_candles_move_help_shows_and_q_restores_the_terminal() {
     let t = Tmux::start("main", 120, 40, &launch(""));
     let first = t.wait_for("the cockpit screen", |s| {
         s.contains("Candles") && s.contains("Indicators") && s.contains("Log")
     });
     let header = first.lines().next().unwrap_or_default().to_string();
-    for needle in ["BTCUSDT", "15m", "SHADOW", "DISARMED", "UTC"] {
+    for needle in ["BTCUSDT", "1h", "SHADOW", "DISARMED", "UTC", "AI: gbm"] {
         assert!(header.contains(needle), "header lacks {needle}: {header}");
     }
     t.wait_for("the feed to be live", |s| s.contains("feed: demo live"));

@@ -7,7 +7,7 @@ use crate::collect::parse_time;
 use crate::config::Config;
 
 use super::input::{self, TimeRange};
-use super::run::{BacktestSpec, run};
+use super::run::{BacktestSpec, ModelChoice, run};
 use super::windows::{self, WalkForward};
 use super::{report, summary};
 
@@ -29,12 +29,18 @@ pub struct BacktestArgs {
     /// Strategy name (default: strategy.name in the config).
     #[arg(long, value_name = "NAME")]
     pub strategy: Option<String>,
-    /// Algo only (the default until models exist).
+    /// Algo only (the default).
     #[arg(long, conflicts_with = "model")]
     pub no_ai: bool,
-    /// ONNX model that confirms or vetoes each proposal.
+    /// Model that confirms or vetoes each proposal: a name in
+    /// paths.models_dir (e.g. gbm) or a path to a .onnx file beside its
+    /// manifest. Without it the backtest runs algo-only.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub model: Option<String>,
+    /// ONNX Runtime's libonnxruntime.so.1.31.1 (default: ai.onnxruntime,
+    /// ORT_DYLIB_PATH, the project's .onnxruntime/).
     #[arg(long, value_name = "PATH")]
-    pub model: Option<PathBuf>,
+    pub onnxruntime: Option<PathBuf>,
     /// Write {"bars","elapsed_ms","symbols","interval","trades","metrics","equity"}
     /// here instead of the table.
     #[arg(long, value_name = "OUT.json")]
@@ -65,12 +71,10 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
     if let Some(name) = &args.strategy {
         config.strategy.name = name.clone();
     }
-    if let Some(path) = &args.model {
-        return Err(CommandError::BadInput(format!(
-            "--model {}: this build has no AI layer yet; run algo-only (without --model)",
-            path.display()
-        )));
-    }
+    let model = args.model.as_deref().map(|setting| ModelChoice {
+        setting,
+        onnxruntime: args.onnxruntime.as_deref(),
+    });
     let range = TimeRange {
         from_ms: args.from,
         to_ms: args.to,
@@ -89,8 +93,10 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
     }
     if args.walk_forward.is_some() || args.stress {
         let windows = match args.walk_forward {
-            Some(spec) => windows::walk_forward(&config, &histories, args.funding.as_deref(), spec),
-            None => windows::stress(&config, &histories, args.funding.as_deref()),
+            Some(spec) => {
+                windows::walk_forward(&config, &histories, args.funding.as_deref(), model, spec)
+            }
+            None => windows::stress(&config, &histories, args.funding.as_deref(), model),
         }
         .map_err(CommandError::BadInput)?;
         return match &args.json {
@@ -107,7 +113,7 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
         config: &config,
         histories: &histories,
         funding: args.funding.as_deref(),
-        confirmer: None,
+        model,
         progress: true,
         trade_from_ms: None,
     })

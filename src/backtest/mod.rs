@@ -5,6 +5,7 @@
 pub mod command;
 pub mod curve;
 pub mod input;
+pub mod judged;
 pub mod metrics;
 pub mod report;
 mod run;
@@ -13,4 +14,4 @@ pub mod windows;
 
 pub use input::{History, InputError, TimeRange, load};
 pub use metrics::Metrics;
-pub use run::{BacktestResult, BacktestSpec, backtest_config, run};
+pub use run::{BacktestResult, BacktestSpec, ModelChoice, backtest_config, run};

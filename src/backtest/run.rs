@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::ai::Confirmer;
+use std::sync::{Arc, Mutex};
+
+use crate::ai::setup::load_model;
 use crate::collect::progress::{Progress, ProgressTarget};
 use crate::config::{Automation, Config};
 use crate::domain::{Interval, Mode, Symbol};
@@ -18,6 +20,7 @@ use crate::journal::TradeRecord;
 
 use super::curve::EquityCurve;
 use super::input::History;
+use super::judged::{self, AiEvaluation, Recording};
 use super::metrics::{self, Costs, Metrics};
 
 /// What a backtest produced.
@@ -32,6 +35,17 @@ pub struct BacktestResult {
     /// `[time_ms, total equity]`, thinned to a few thousand points.
     #[serde(serialize_with = "equity_pairs")]
     pub equity: Vec<(i64, Decimal)>,
+    /// How the model judged, when one was in the loop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai: Option<AiEvaluation>,
+}
+
+/// The model a backtest runs with: a name in `paths.models_dir` or a path,
+/// and where ONNX Runtime is when the config does not say.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelChoice<'a> {
+    pub setting: &'a str,
+    pub onnxruntime: Option<&'a Path>,
 }
 
 fn equity_pairs<S: serde::Serializer>(v: &[(i64, Decimal)], s: S) -> Result<S::Ok, S::Error> {
@@ -53,8 +67,8 @@ pub struct BacktestSpec<'a> {
     pub histories: &'a [History],
     /// Binance funding history; without it `paper.funding_rate` is charged.
     pub funding: Option<&'a Path>,
-    /// The AI confirmer; None runs algo-only.
-    pub confirmer: Option<Box<dyn Confirmer>>,
+    /// The model that confirms or vetoes; None runs algo-only.
+    pub model: Option<ModelChoice<'a>>,
     /// A progress bar on stderr once the run has taken a second.
     pub progress: bool,
     /// Candles opening before this only warm the indicators up: nothing is
@@ -88,8 +102,20 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
     // A recorded history has no "stale feed": it never goes quiet.
     let mut engine = Engine::new(&config, "backtest", i64::MAX / 4)
         .map_err(|e| format!("strategy.name: {e}"))?;
-    if let Some(confirmer) = spec.confirmer {
-        engine = engine.with_confirmer(confirmer);
+    let judged = Arc::new(Mutex::new(Vec::new()));
+    let mut model_info = None;
+    if let Some(choice) = spec.model {
+        let model = load_model(&config, choice.setting, choice.onnxruntime)?;
+        let manifest = model.manifest();
+        let horizon = manifest
+            .label
+            .as_ref()
+            .map_or(48, |l| l.horizon_bars as usize);
+        model_info = Some((manifest.name.clone(), horizon));
+        engine = engine.with_confirmer(Box::new(Recording {
+            inner: Box::new(model),
+            log: judged.clone(),
+        }));
     }
     // The result is trades and metrics; decision texts would only be dropped.
     engine.set_explaining(false);
@@ -183,5 +209,9 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
         trades,
         metrics,
         equity: curve.points,
+        ai: model_info.map(|(name, horizon)| {
+            let judged = judged.lock().unwrap_or_else(|e| e.into_inner());
+            judged::evaluate(name, &judged, spec.histories, horizon)
+        }),
     })
 }

@@ -8,8 +8,9 @@ use crate::config::Config;
 use crate::domain::time::utc_day_start;
 
 use super::input::History;
+use super::judged::AiEvaluation;
 use super::metrics::Metrics;
-use super::run::{BacktestSpec, run};
+use super::run::{BacktestSpec, ModelChoice, run};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -82,6 +83,9 @@ pub struct WindowResult {
     pub metrics: Option<Metrics>,
     pub stops: Option<StopReport>,
     pub note: Option<String>,
+    /// How the model judged in the window, when one was in the loop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai: Option<AiEvaluation>,
 }
 
 /// Did the stops hold: how the stop exits filled against their levels. A
@@ -124,15 +128,15 @@ fn stop_report(trades: &[crate::journal::TradeRecord], slippage: f64) -> StopRep
     report
 }
 
-/// Runs the window [from, to) after warming up from `warm_from`.
+/// Runs the window [from, to) after warming up from `warm_from`; the span
+/// is (warm_from, from, to) in ms.
 fn run_window(
     config: &Config,
     histories: &[History],
     funding: Option<&std::path::Path>,
+    model: Option<ModelChoice<'_>>,
     name: String,
-    warm_from_ms: i64,
-    from_ms: i64,
-    to_ms: i64,
+    (warm_from_ms, from_ms, to_ms): (i64, i64, i64),
 ) -> Result<WindowResult, String> {
     let cut: Vec<History> = histories
         .iter()
@@ -163,13 +167,14 @@ fn run_window(
             metrics: None,
             stops: None,
             note: Some("not covered by the data".into()),
+            ai: None,
         });
     }
     let result = run(BacktestSpec {
         config,
         histories: &cut,
         funding,
-        confirmer: None,
+        model,
         progress: false,
         trade_from_ms: Some(from_ms),
     })?;
@@ -185,6 +190,7 @@ fn run_window(
         )),
         metrics: Some(result.metrics),
         note: None,
+        ai: result.ai,
     })
 }
 
@@ -193,6 +199,7 @@ pub fn walk_forward(
     config: &Config,
     histories: &[History],
     funding: Option<&std::path::Path>,
+    model: Option<ModelChoice<'_>>,
     spec: WalkForward,
 ) -> Result<Vec<WindowResult>, String> {
     let first = histories
@@ -219,10 +226,9 @@ pub fn walk_forward(
             config,
             histories,
             funding,
+            model,
             format!("window {}", out.len() + 1),
-            warm_from,
-            from,
-            to,
+            (warm_from, from, to),
         )?);
         warm_from += spec.test_ms;
     }
@@ -255,6 +261,7 @@ pub fn stress(
     config: &Config,
     histories: &[History],
     funding: Option<&std::path::Path>,
+    model: Option<ModelChoice<'_>>,
 ) -> Result<Vec<WindowResult>, String> {
     CRASHES
         .iter()
@@ -265,6 +272,7 @@ pub fn stress(
                 config,
                 histories,
                 funding,
+                model,
                 format!(
                     "{name} ({first}{})",
                     if first == last {
@@ -273,9 +281,7 @@ pub fn stress(
                         format!(" → {last}")
                     }
                 ),
-                from - STRESS_WARM_UP_MS,
-                from,
-                to,
+                (from - STRESS_WARM_UP_MS, from, to),
             )
         })
         .collect()

@@ -209,7 +209,7 @@ pub fn from_text(
 }
 
 /// The sections a config file may have, in `config.toml` order.
-pub const SECTIONS: [&str; 10] = [
+pub const SECTIONS: [&str; 11] = [
     "market",
     "demo",
     "indicators",
@@ -218,6 +218,7 @@ pub const SECTIONS: [&str; 10] = [
     "paper",
     "engine",
     "binance",
+    "ai",
     "paths",
     "ui",
 ];
@@ -241,6 +242,7 @@ fn probe(section: &str, key: &str, value: Value) -> Result<(), String> {
         "paper" => check::<PaperConfig>(v),
         "engine" => check::<EngineConfig>(v),
         "binance" => check::<BinanceConfig>(v),
+        "ai" => check::<AiConfig>(v),
         "paths" => check::<PathsConfig>(v),
         "ui" => check::<UiConfig>(v),
         other => Err(format!("unknown section [{other}]")),

@@ -21,6 +21,7 @@ pub struct Config {
     pub paper: PaperConfig,
     pub engine: EngineConfig,
     pub binance: BinanceConfig,
+    pub ai: AiConfig,
     pub paths: PathsConfig,
     pub ui: UiConfig,
 }
@@ -49,7 +50,7 @@ impl Default for MarketConfig {
         MarketConfig {
             // A literal that is a valid symbol; `collect` avoids a panic path.
             symbols: Symbol::new("BTCUSDT").into_iter().collect(),
-            interval: Interval::M15,
+            interval: Interval::H1,
             feed: FeedKind::Demo,
             history: 1000,
         }
@@ -277,6 +278,49 @@ impl Default for BinanceConfig {
             warm_up_bars: 1000,
             reconnect_min_ms: 500,
             reconnect_max_ms: 30_000,
+        }
+    }
+}
+
+/// The model that confirms or vetoes proposals ("algo proposes, AI confirms").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AiConfig {
+    /// A model name in `paths.models_dir` (`<name>.onnx` beside `<name>.json`),
+    /// a path to a `.onnx` file, or empty for algo-only.
+    pub model: String,
+    /// Confirm at or above this probability for the proposed side, veto
+    /// below; 0 takes the threshold the model's manifest suggests.
+    pub threshold: f64,
+    /// What an abstention means (features not warm, model unavailable,
+    /// drift over its limit): pass on the algorithm alone, or block.
+    pub abstain: Abstain,
+    /// Overall drift (mean PSI over the features) above which the model abstains.
+    pub drift_limit: f64,
+    /// Closed candles in the rolling window compared with the training data.
+    pub drift_window: usize,
+    /// libonnxruntime.so.1.31.1; empty: ORT_DYLIB_PATH, then the project's
+    /// `.onnxruntime/` (scripts/fetch-onnxruntime.sh puts it there).
+    pub onnxruntime: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Abstain {
+    #[default]
+    Pass,
+    Block,
+}
+
+impl Default for AiConfig {
+    fn default() -> Self {
+        AiConfig {
+            model: "gbm".to_string(),
+            threshold: 0.0,
+            abstain: Abstain::Pass,
+            drift_limit: 0.5,
+            drift_window: 720,
+            onnxruntime: String::new(),
         }
     }
 }

@@ -276,6 +276,34 @@ impl Config {
             );
         }
 
+        let ai = &self.ai;
+        if !(0.0..1.0).contains(&ai.threshold) {
+            bad(
+                "ai.threshold",
+                format!(
+                    "{} must be a probability below 1, or 0 for the model's own threshold",
+                    ai.threshold
+                ),
+            );
+        }
+        if !(ai.drift_limit.is_finite() && ai.drift_limit > 0.0) {
+            bad(
+                "ai.drift_limit",
+                format!(
+                    "{} must be a PSI above 0 (0.25 is a large shift)",
+                    ai.drift_limit
+                ),
+            );
+        }
+        if ai.drift_window < 50 {
+            bad(
+                "ai.drift_window",
+                format!(
+                    "{} candles are too few for a stable PSI; use at least 50",
+                    ai.drift_window
+                ),
+            );
+        }
         if !(1..=120).contains(&self.ui.max_fps) {
             bad("ui.max_fps", format!("{} must be 1..=120", self.ui.max_fps));
         }

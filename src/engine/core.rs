@@ -116,6 +116,8 @@ pub struct Engine {
     /// Entry orders sent and not yet acknowledged: id → µs when sent.
     pub(super) awaiting_ack: Vec<(crate::domain::ClientOrderId, i64)>,
     pub(super) tally: Tally,
+    /// Whether the confirmer's drift was over its limit at the last candle.
+    pub(super) drift_over: bool,
     pub(super) bars: u64,
     /// Counter that keeps exit order ids unique within a second.
     pub(super) exit_seq: u64,
@@ -209,6 +211,7 @@ impl Engine {
             clock: Box::new(|| 0),
             awaiting_ack: Vec::new(),
             tally: Tally::default(),
+            drift_over: false,
             bars: 0,
             exit_seq: 0,
             dirty: false,
@@ -538,6 +541,7 @@ impl Engine {
             }
         }
         self.charts_stale[index] = true;
+        self.watch_drift(index, at_ms, out);
         let features_us = (self.clock)();
         if self.warming {
             out.push(Action::Publish);
@@ -620,6 +624,8 @@ impl Engine {
             risk: self.risk.clone(),
             daily_loss_limit: self.risk_config.daily_loss_limit,
             confirmer: self.confirmer.label(),
+            ai_detail: self.confirmer.detail(),
+            drift: self.confirmer.drift(),
             decisions: self.decisions.iter().cloned().collect(),
             approvals: self.approvals.iter().map(|p| p.record.clone()).collect(),
             tally: self.tally,

@@ -37,13 +37,14 @@ impl Engine {
         if self.explaining {
             self.explain(index, &mut proposal);
         }
-        let confirmation = self.confirmer.confirm(&proposal, &values);
+        let features = self.symbols[index].features.latest();
+        let confirmation = self.confirmer.confirm(&proposal, features);
         let decided_us = (self.clock)();
         self.tally.proposals += 1;
         match confirmation.verdict {
             Verdict::Confirmed => self.tally.confirmed += 1,
             Verdict::Vetoed => self.tally.vetoed += 1,
-            Verdict::Abstained => self.tally.abstained += 1,
+            Verdict::Abstained | Verdict::AbstainedPass => self.tally.abstained += 1,
             Verdict::Off => self.tally.unjudged += 1,
         }
         let symbol = proposal.symbol.clone();
@@ -126,6 +127,53 @@ impl Engine {
             }
         }
         self.finish_decision(record, out);
+    }
+
+    /// Feeds the closed candle's features to the confirmer's drift window
+    /// and, when drift crosses its limit either way, says so in the log and
+    /// the journal.
+    pub(super) fn watch_drift(&mut self, index: usize, at_ms: i64, out: &mut Vec<Action>) {
+        self.confirmer
+            .observe(self.symbols[index].features.latest());
+        let over = self.confirmer.drift_over();
+        if over == self.drift_over {
+            return;
+        }
+        self.drift_over = over;
+        let drift = self.confirmer.drift();
+        let score = drift.as_ref().and_then(|d| d.score);
+        let limit = drift.as_ref().map_or(0.0, |d| d.limit);
+        let worst = drift
+            .as_ref()
+            .and_then(|d| d.features.iter().max_by(|a, b| a.1.total_cmp(&b.1)))
+            .map(|(name, psi)| format!(", most in {name} ({psi:.2})"))
+            .unwrap_or_default();
+        let (event, level, detail) = if over {
+            (
+                "drift_over",
+                NoticeLevel::Warn,
+                format!(
+                    "model drift {:.2} over its limit {limit}{worst}: the model abstains",
+                    score.unwrap_or(0.0)
+                ),
+            )
+        } else {
+            (
+                "drift_ok",
+                NoticeLevel::Info,
+                format!(
+                    "model drift {:.2} back under its limit {limit}: the model judges again",
+                    score.unwrap_or(0.0)
+                ),
+            )
+        };
+        out.push(Action::Journal(Record::Ai(crate::journal::AiRecord {
+            at_ms,
+            event: event.to_string(),
+            detail: detail.clone(),
+            drift: score,
+        })));
+        self.notice(out, level, detail);
     }
 
     /// Has the strategy write the reasons of its proposal on the latest
@@ -416,6 +464,7 @@ pub(super) fn verdict_label(v: Verdict) -> &'static str {
         Verdict::Confirmed => "confirmed",
         Verdict::Vetoed => "vetoed",
         Verdict::Abstained => "abstained",
+        Verdict::AbstainedPass => "abstained (passed)",
         Verdict::Off => "off",
     }
 }

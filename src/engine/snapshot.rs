@@ -34,8 +34,12 @@ pub struct Snapshot {
     pub account: AccountView,
     pub risk: RiskState,
     pub daily_loss_limit: Decimal,
-    /// "AI: off" until a model is loaded.
+    /// "AI: off", "AI: <model>" or "AI: unavailable".
     pub confirmer: String,
+    /// Why the model is not judging, when it cannot.
+    pub ai_detail: Option<String>,
+    /// The model's drift gauge, when a model is in the loop.
+    pub drift: Option<crate::ai::drift::DriftView>,
     /// Latest decisions, newest last.
     pub decisions: Vec<DecisionRecord>,
     /// Decisions waiting for the operator (semi-auto), oldest first.

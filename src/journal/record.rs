@@ -25,6 +25,8 @@ pub enum Record {
     Position(PositionRecord),
     Equity(EquitySample),
     Command(CommandRecord),
+    /// The model: loaded, refused, drift over or back under its limit.
+    Ai(AiRecord),
     /// Latest state blobs restored at start: "engine" and "paper".
     State(StateRecord),
 }
@@ -170,6 +172,16 @@ pub struct CommandRecord {
     pub command: String,
     pub accepted: bool,
     pub result: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AiRecord {
+    pub at_ms: i64,
+    /// "model_loaded", "model_unavailable", "drift_over", "drift_ok".
+    pub event: String,
+    pub detail: String,
+    /// The overall drift score at a drift event.
+    pub drift: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -87,13 +87,27 @@ CREATE INDEX equity_at_ms ON equity (at_ms);
 CREATE INDEX commands_at_ms ON commands (at_ms);
 ";
 
+/// Tables added after version 1 was released. Older cockpits ignore a table
+/// they do not know, so adding one needs no new version: a journal that
+/// lacks it gets it when opened.
+const ADDED: &str = "
+CREATE TABLE IF NOT EXISTS ai (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms INTEGER NOT NULL,
+    symbol TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ai_at_ms ON ai (at_ms);
+";
+
 /// Creates the tables in a new (empty) database, or checks that an existing
 /// one is a journal this build can read.
 pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), JournalError> {
     // The common case (an existing journal) needs no write lock, so an export
     // can open the file while the engine is writing to it.
     if let Some(version) = read_version(conn, path)? {
-        return check_version(version, path);
+        check_version(version, path)?;
+        return add_missing_tables(conn, path);
     }
     let sql = |e| JournalError::sqlite(path, "creating the journal tables", e);
     let tx = conn
@@ -105,6 +119,7 @@ pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), JournalE
         Some(version) => check_version(version, path)?,
         None => {
             tx.execute_batch(CREATE).map_err(sql)?;
+            tx.execute_batch(ADDED).map_err(sql)?;
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
                 [SCHEMA_VERSION],
@@ -113,6 +128,21 @@ pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), JournalE
         }
     }
     tx.commit().map_err(sql)
+}
+
+fn add_missing_tables(conn: &mut Connection, path: &Path) -> Result<(), JournalError> {
+    let sql = |e| JournalError::sqlite(path, "adding the journal's new tables", e);
+    let has_ai: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ai')",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(sql)?;
+    if has_ai {
+        return Ok(());
+    }
+    conn.execute_batch(ADDED).map_err(sql)
 }
 
 /// `None` for an empty database; an error for one that holds something else.

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{Record, export, schema};
 
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 10] = [
     "decisions",
     "orders",
     "fills",
@@ -20,6 +20,7 @@ pub const TABLES: [&str; 9] = [
     "positions",
     "equity",
     "commands",
+    "ai",
     "state",
 ];
 
@@ -353,6 +354,7 @@ impl Inserter<'_> {
             }
             Record::Equity(e) => self.row("equity", insert_sql!("equity"), e.at_ms, None, e),
             Record::Command(c) => self.row("commands", insert_sql!("commands"), c.at_ms, None, c),
+            Record::Ai(a) => self.row("ai", insert_sql!("ai"), a.at_ms, None, a),
         }
     }
 

@@ -196,12 +196,13 @@ pub async fn prepare(
     clock: Clock,
     journal: Option<crate::journal::Journal>,
     start_live: bool,
+    ai: &crate::ai::setup::AiFlags,
 ) -> anyhow::Result<BinanceRun> {
     let link = connect(config, credentials, clock.clone()).await?;
     let source = link.feed.source();
     // No candle update for this long means the stream is stale.
     let stale_ms = (config.market.interval.duration_ms() / 2).clamp(30_000, 120_000);
-    let mut runner = super::build_runner(config, source, stale_ms, journal)?;
+    let mut runner = super::build_runner(config, source, stale_ms, journal, ai)?;
     runner.engine.set_instruments(link.instruments.clone());
     if let Some(venue) = link.venue {
         runner.engine.set_live_available(true);

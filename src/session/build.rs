@@ -3,10 +3,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 
+use crate::ai::setup::{AiFlags, confirmer_for_run};
 use crate::config::Config;
 use crate::engine::{Engine, EngineState, MicrosClock, Runner};
 use crate::exec::paper::{FundingSchedule, PaperExchange, PaperState};
-use crate::journal::Journal;
+use crate::journal::{AiRecord, Journal, Record};
 
 /// Microseconds since the session started, for latency stamps.
 pub fn mono_clock() -> MicrosClock {
@@ -24,11 +25,26 @@ pub fn build_runner(
     config: &Config,
     feed_source: &'static str,
     stale_after_ms: i64,
-    journal: Option<Journal>,
+    mut journal: Option<Journal>,
+    ai: &AiFlags,
 ) -> anyhow::Result<Runner> {
+    let confirmer = confirmer_for_run(config, ai);
+    if let Some(journal) = &mut journal {
+        let (event, detail) = match confirmer.detail() {
+            Some(reason) => ("model_unavailable", reason),
+            None => ("model_loaded", confirmer.label()),
+        };
+        journal.append(&[Record::Ai(AiRecord {
+            at_ms: wall_ms(),
+            event: event.to_string(),
+            detail,
+            drift: None,
+        })])?;
+    }
     let mut engine = Engine::new(config, feed_source, stale_after_ms)
         .map_err(|e| anyhow::anyhow!("strategy.name: {e}"))?
-        .with_clock(mono_clock());
+        .with_clock(mono_clock())
+        .with_confirmer(confirmer);
     let funding = FundingSchedule::from_config(&config.paper)
         .map_err(|e| anyhow::anyhow!("paper.funding_file: {e}"))?;
     let mut exchange = PaperExchange::new(&config.paper, funding);
@@ -70,4 +86,10 @@ pub fn build_runner(
         }
     }
     Ok(Runner::new(engine, exchange, journal))
+}
+
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

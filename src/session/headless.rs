@@ -34,6 +34,8 @@ pub struct HeadlessOptions {
     pub duration: Option<Duration>,
     pub status_file: Option<PathBuf>,
     pub summary_json: Option<PathBuf>,
+    /// `--model` and `--onnxruntime`.
+    pub ai: crate::ai::setup::AiFlags,
 }
 
 pub fn run_headless(
@@ -74,7 +76,7 @@ pub fn run_headless(
         None => (config.demo.candle_ms as i64 * 5).max(5_000),
     };
     let source = if replay.is_some() { "replay" } else { "demo" };
-    let mut runner = build_runner(&config, source, stale_ms, Some(journal))?;
+    let mut runner = build_runner(&config, source, stale_ms, Some(journal), &options.ai)?;
     let (feed, warm_up) = match replay.take() {
         Some(mut feed) => {
             let resumed = feed.take_until(runner.engine.now_ms());
@@ -114,6 +116,7 @@ fn run_headless_binance(
         crate::binance::rest::system_clock(),
         Some(journal),
         live,
+        &options.ai,
     ))?;
     // Timers run on the exchange's clock, as the stream's events do.
     let rest = run.link.0.clone();

@@ -47,13 +47,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         .areas(left);
         // The indicator charts grow with the height, leaving Approvals room
         // for a few proposals.
-        let indicators_height = body.height.saturating_sub(21 + 5).clamp(15, 21);
+        let indicators_height = body.height.saturating_sub(21 + 7).clamp(15, 21);
         let [indicators, approvals, kill, latency, drift] = Layout::vertical([
             Constraint::Length(indicators_height),
             Constraint::Min(3),
             Constraint::Length(6),
             Constraint::Length(9),
-            Constraint::Length(3),
+            Constraint::Length(5),
         ])
         .areas(side);
         for (panel, area) in [
@@ -237,7 +237,7 @@ pub fn draw_panel(frame: &mut Frame, app: &App, panel: Panel, area: Rect) {
         Panel::Confluence => confluence_lines(app, usize::from(inner.height)),
         Panel::Positions => position_lines(app, inner.width),
         Panel::Latency => latency_lines(app),
-        Panel::Drift => drift_lines(app),
+        Panel::Drift => drift_lines(app, inner.width, inner.height),
         Panel::KillSwitch => kill_switch_lines(app, kill_open),
         Panel::Approvals => approval_lines(app),
     };

@@ -106,3 +106,12 @@ pub fn submitted(actions: &[Action]) -> Vec<OrderRequest> {
         })
         .collect()
 }
+
+/// The AI flags of a run that must decide on the algorithm alone, whatever
+/// model the default config names.
+pub fn algo_only() -> cockpit::ai::setup::AiFlags {
+    cockpit::ai::setup::AiFlags {
+        model: Some(String::new()),
+        onnxruntime: None,
+    }
+}

@@ -23,7 +23,7 @@ impl Default for DemoParams {
         DemoParams {
             seed: 42,
             start_price: 60_000.0,
-            history_bars: 600,
+            history_bars: 1000,
             candle_ms: 2000,
             ticks_per_candle: 8,
         }
@@ -130,7 +130,7 @@ mod tests {
     fn params_fill_defaults_and_refuse_unknown_keys() {
         let p: DemoParams = toml::from_str("seed = 7").unwrap();
         assert_eq!(p.seed, 7);
-        assert_eq!(p.history_bars, 600);
+        assert_eq!(p.history_bars, 1000);
         assert!(toml::from_str::<DemoParams>("sede = 7").is_err());
     }
 }

@@ -24,8 +24,22 @@ pub fn confluence_lines(app: &App, rows: usize) -> Vec<Line<'static>> {
         lines.push(Line::styled("no proposal yet", theme::dim()));
         return lines;
     }
-    for d in s.decisions.iter().rev().take(rows.saturating_sub(1)) {
+    let mut newest = true;
+    for d in s.decisions.iter().rev() {
+        if lines.len() >= rows {
+            break;
+        }
         lines.push(decision_line(d));
+        // The newest decision also says why the model judged as it did.
+        if std::mem::take(&mut newest)
+            && d.confirmation.verdict != Verdict::Off
+            && lines.len() < rows
+        {
+            lines.push(Line::styled(
+                format!("      AI: {}", d.confirmation.reason),
+                theme::dim(),
+            ));
+        }
     }
     lines
 }
@@ -59,7 +73,10 @@ fn decision_line(d: &DecisionRecord) -> Line<'static> {
             ),
             Style::new().fg(Color::Red),
         ),
-        Verdict::Abstained => Span::styled("AI abstained", Style::new().fg(Color::Yellow)),
+        Verdict::Abstained => Span::styled("AI abstained ✗", Style::new().fg(Color::Yellow)),
+        Verdict::AbstainedPass => {
+            Span::styled("AI abstained → algo", Style::new().fg(Color::Yellow))
+        }
     };
     let risk = match &d.risk {
         Some(RiskOutcome::Sized { sized, .. }) => format!("{} {}", sized.qty, d.status.label()),
