@@ -28,6 +28,7 @@ fn seven_years(c: &mut Criterion) {
                     model: None,
                     progress: false,
                     trade_from_ms: None,
+                    outcome_histories: None,
                 })
                 .unwrap_or_else(|e| panic!("{e}")),
             )

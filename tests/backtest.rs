@@ -57,6 +57,7 @@ fn backtest(histories: &[History]) -> backtest::BacktestResult {
         model: None,
         progress: false,
         trade_from_ms: None,
+        outcome_histories: None,
     })
     .unwrap()
 }
@@ -538,4 +539,60 @@ fn stress_runs_every_crash_window_and_says_which_the_data_misses() {
         assert_eq!(from % 86_400_000, 0, "windows start at midnight UTC");
         assert_eq!(from - w["warm_from_ms"].as_i64().unwrap(), 30 * 86_400_000);
     }
+}
+
+#[test]
+fn a_backtest_with_the_shipped_model_trades_only_what_it_confirmed_and_scores_both_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gbm.json");
+    run_ok(
+        cockpit(dir.path())
+            .args(["backtest", "--data"])
+            .arg(btc_1h())
+            .args([
+                "--from",
+                "2025-01-01",
+                "--to",
+                "2025-07-01",
+                "--model",
+                "gbm",
+            ])
+            .env("COCKPIT_AI_ABSTAIN", "block")
+            .arg("--json")
+            .arg(&out),
+    );
+    let result = read_json(&out);
+    let ai = &result["ai"];
+    assert_eq!(ai["model"], "gbm");
+    let confirmed = ai["confirmed"]["proposals"].as_u64().unwrap();
+    let vetoed = ai["vetoed"]["proposals"].as_u64().unwrap();
+    assert!(confirmed > 0 && vetoed > 0, "{ai}");
+    // Every proposal with 48 candles after it inside the run is scored.
+    assert!(
+        ai["vetoed"]["scored"].as_u64().unwrap() > vetoed * 9 / 10,
+        "{ai}"
+    );
+    let trades = result["trades"].as_array().unwrap();
+    assert!(!trades.is_empty());
+    // Abstaining blocks here: only confirmed proposals trade.
+    assert!(
+        trades.iter().all(|t| t["ai"] == "confirmed"),
+        "{:?}",
+        trades.iter().map(|t| &t["ai"]).collect::<Vec<_>>()
+    );
+    assert!((trades.len() as u64) <= confirmed);
+
+    let missing = cockpit(dir.path())
+        .args(["backtest", "--data"])
+        .arg(btc_1h())
+        .args(["--model", "no-such-model"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no model at") && err.contains("no-such-model.onnx"),
+        "{err}"
+    );
 }

@@ -35,6 +35,7 @@ fn btc_2022() -> &'static BacktestResult {
             model: None,
             progress: false,
             trade_from_ms: None,
+            outcome_histories: None,
         })
         .unwrap();
         assert!(

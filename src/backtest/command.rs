@@ -116,6 +116,7 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
         model,
         progress: true,
         trade_from_ms: None,
+        outcome_histories: None,
     })
     .map_err(CommandError::BadInput)?;
     match &args.json {

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ai::drift::DriftView;
 use crate::ai::outcome::{self, Levels, Outcome};
@@ -69,7 +69,7 @@ impl Confirmer for Recording {
 }
 
 /// Confirmed or vetoed proposals, scored.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Group {
     pub proposals: u64,
     /// Scored (enough candles after them).
@@ -81,7 +81,7 @@ pub struct Group {
     pub mean_r: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AiEvaluation {
     pub model: String,
     pub horizon_bars: usize,

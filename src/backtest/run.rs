@@ -74,6 +74,10 @@ pub struct BacktestSpec<'a> {
     /// Candles opening before this only warm the indicators up: nothing is
     /// decided or traded on them, and the metrics start after them.
     pub trade_from_ms: Option<i64>,
+    /// The candles the model's proposals are scored on (what came after
+    /// each one); None: `histories`. A window passes the whole history so
+    /// that a proposal near its end is still scored.
+    pub outcome_histories: Option<&'a [History]>,
 }
 
 /// The configuration a backtest runs with: the files decide the symbols and
@@ -211,7 +215,8 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
         equity: curve.points,
         ai: model_info.map(|(name, horizon)| {
             let judged = judged.lock().unwrap_or_else(|e| e.into_inner());
-            judged::evaluate(name, &judged, spec.histories, horizon)
+            let outcomes = spec.outcome_histories.unwrap_or(spec.histories);
+            judged::evaluate(name, &judged, outcomes, horizon)
         }),
     })
 }

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use crate::domain::time::format_utc;
 use crate::domain::{Interval, Symbol};
 
+use super::judged::{AiEvaluation, Group};
 use super::metrics::Metrics;
 use super::run::BacktestResult;
 
@@ -108,6 +109,32 @@ pub fn metric_groups(m: &Metrics) -> [Vec<(&'static str, String)>; 2] {
     ]
 }
 
+/// How the model judged: confirmed against vetoed proposals, each scored by
+/// what the candles did next, traded or not.
+pub fn ai_rows(ai: &AiEvaluation) -> Vec<(&'static str, String)> {
+    let group = |g: &Group| {
+        if g.scored == 0 {
+            return format!("{} (none scored)", g.proposals);
+        }
+        format!(
+            "{}: take-profit first {:.1} %, mean {:+.3} R",
+            g.proposals,
+            g.precision * 100.0,
+            g.mean_r
+        )
+    };
+    vec![
+        ("model", ai.model.clone()),
+        ("confirmed", group(&ai.confirmed)),
+        ("vetoed", group(&ai.vetoed)),
+        ("abstained", ai.abstained.to_string()),
+        (
+            "scored over",
+            format!("{} candles after each proposal", ai.horizon_bars),
+        ),
+    ]
+}
+
 /// Two columns, one figure per line.
 pub fn render(result: &BacktestResult) -> String {
     let m = &result.metrics;
@@ -119,8 +146,12 @@ pub fn render(result: &BacktestResult) -> String {
         m,
     );
     let [risk, trades] = metric_groups(m);
+    let ai = result.ai.as_ref().map(ai_rows).unwrap_or_default();
     let mut out = String::new();
-    for group in [run, risk, trades] {
+    for group in [run, risk, trades, ai] {
+        if group.is_empty() {
+            continue;
+        }
         if !out.is_empty() {
             out.push('\n');
         }

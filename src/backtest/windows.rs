@@ -177,6 +177,7 @@ fn run_window(
         model,
         progress: false,
         trade_from_ms: Some(from_ms),
+        outcome_histories: Some(histories),
     })?;
     Ok(WindowResult {
         name,
@@ -330,9 +331,25 @@ pub fn render(windows: &[WindowResult]) -> String {
                 s.worst_slippage * 100.0
             )
         };
+        let r = |g: &crate::backtest::judged::Group| {
+            if g.scored == 0 {
+                "—".to_string()
+            } else {
+                format!("{:+.2} R", g.mean_r)
+            }
+        };
+        let ai = w.ai.as_ref().map_or(String::new(), |a| {
+            format!(
+                "  AI ✓{} ✗{} ({} vs {})",
+                a.confirmed.proposals,
+                a.vetoed.proposals,
+                r(&a.confirmed),
+                r(&a.vetoed)
+            )
+        });
         let _ = writeln!(
             out,
-            "{label:<44} {:>6} {:>9} {:>8} {:>7} {:>6} {:>7} {:>11}  {}",
+            "{label:<44} {:>6} {:>9} {:>8} {:>7} {:>6} {:>7} {:>11}  {}{ai}",
             m.trades,
             pct(m.total_return),
             format!("{:.2}%", m.max_drawdown * 100.0),

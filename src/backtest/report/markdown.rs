@@ -67,6 +67,10 @@ pub fn render(saved: &SavedResult) -> String {
     table(&mut out, &risk);
     out.push_str("\n## Trades\n\n");
     table(&mut out, &trades);
+    if let Some(ai) = &saved.ai {
+        out.push_str("\n## Model\n\n");
+        table(&mut out, &summary::ai_rows(ai));
+    }
 
     let mut by_reason: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut all = Tally::default();

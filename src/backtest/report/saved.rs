@@ -29,6 +29,9 @@ pub struct SavedResult {
     /// `[time_ms, total equity]` as the JSON has them (numbers to the cent):
     /// for drawing only, never for money.
     pub equity: Vec<(i64, f64)>,
+    /// How the model judged, when one was in the loop.
+    #[serde(default)]
+    pub ai: Option<crate::backtest::judged::AiEvaluation>,
 }
 
 impl SavedResult {
@@ -46,6 +49,7 @@ impl SavedResult {
                 .iter()
                 .map(|(t, e)| (*t, e.round_dp(2).to_f64().unwrap_or(f64::NAN)))
                 .collect(),
+            ai: result.ai.clone(),
         }
     }
 
