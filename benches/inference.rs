@@ -7,7 +7,7 @@ use std::path::Path;
 
 use cockpit::ai::model::{ModelSettings, OnnxConfirmer};
 use cockpit::ai::{Confirmer, runtime};
-use cockpit::config::Abstain;
+use cockpit::config::AiConfig;
 use cockpit::domain::{Side, Symbol};
 use cockpit::strategy::Proposal;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -17,12 +17,7 @@ fn model() -> OnnxConfirmer {
     let located = runtime::locate(None, None, None)
         .unwrap_or_else(|e| panic!("{e} (./scripts/fetch-onnxruntime.sh fetches it)"));
     let env = runtime::load(&located).unwrap_or_else(|e| panic!("{e}"));
-    let settings = ModelSettings {
-        threshold: None,
-        abstain: Abstain::Pass,
-        drift_limit: 0.25,
-        drift_window: 336,
-    };
+    let settings = ModelSettings::from(&AiConfig::default());
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/gbm.onnx");
     OnnxConfirmer::load(&env, &path, settings).unwrap_or_else(|e| panic!("{e}"))
 }

@@ -417,3 +417,36 @@ fn commits_of_one_handle_are_visible_to_a_second_handle_opened_meanwhile() {
     let (rows, _) = export(&reader, "fills", ExportFormat::Jsonl);
     assert_eq!(rows, 2);
 }
+
+#[test]
+fn a_journal_from_before_the_ai_table_gets_it_when_opened_and_keeps_its_rows() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    {
+        let mut journal = Journal::open(&path).unwrap();
+        journal
+            .append(&[Record::Fill(fill("ck-1", 1_000, "60000"))])
+            .unwrap();
+    }
+    // What an earlier cockpit wrote: the same schema version, no `ai` table.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE ai").unwrap();
+    drop(conn);
+
+    let mut journal = Journal::open(&path).unwrap();
+    journal
+        .append(&[Record::Ai(cockpit::journal::AiRecord {
+            at_ms: 2_000,
+            event: "drift_over".into(),
+            detail: "model drift 0.62 over its limit 0.5".into(),
+            drift: Some(0.62),
+        })])
+        .unwrap();
+    let (rows, text) = export(&journal, "ai", ExportFormat::Jsonl);
+    assert_eq!(rows, 1);
+    assert!(
+        text.contains("drift_over") && text.contains("0.62"),
+        "{text}"
+    );
+    assert_eq!(export(&journal, "fills", ExportFormat::Jsonl).0, 1);
+}

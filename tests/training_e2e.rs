@@ -9,7 +9,7 @@ use std::process::Command;
 
 use cockpit::ai::model::{ModelSettings, OnnxConfirmer};
 use cockpit::ai::runtime;
-use cockpit::config::Abstain;
+use cockpit::config::AiConfig;
 use serde_json::Value;
 
 #[test]
@@ -33,12 +33,7 @@ fn a_model_trained_from_the_cockpit_export_loads_in_the_cockpit_and_agrees_with_
         panic!("{e} (the test script fetches it: ./scripts/fetch-onnxruntime.sh)")
     });
     let env = runtime::load(&located).unwrap_or_else(|e| panic!("{e}"));
-    let settings = ModelSettings {
-        threshold: None,
-        abstain: Abstain::Pass,
-        drift_limit: 0.25,
-        drift_window: 336,
-    };
+    let settings = ModelSettings::from(&AiConfig::default());
     let mut model = OnnxConfirmer::load(&env, &out.path().join("gbm.onnx"), settings)
         .unwrap_or_else(|e| panic!("the cockpit refuses the model it was just given: {e}"));
     assert_eq!(model.manifest().training_data.len(), 2);

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks a trained model's files against manifest format 1 the way the cockpit
 will: <name>.json's keys and values, the .onnx's sha256, names, types and shapes,
-and that python onnxruntime reproduces <name>.parity.json.
+and that python onnxruntime reproduces <name>.parity.json. Takes the classifier
+(kind "classifier", train_gbm.py) and the agent's policy (kind "policy",
+train_agent.py); needs only training/.venv, not torch.
 Usage: check_model.py MODELS_DIR/NAME.json"""
 
 import json
@@ -17,10 +19,18 @@ from cockpit_data import (FEATURE_NAMES, FEATURE_VERSION, INTERVAL, PipelineErro
                           file_sha256, shared_data_dir)
 from manifest import FORMAT, LABEL_CLASSES
 from onnx_export import INPUT_NAME, OUTPUT_NAME, onnx_probabilities
+from agent_onnx import onnx_action_probs
 
 TOP_KEYS = {"format", "name", "kind", "created", "onnx", "input", "output", "interval",
             "feature_version", "features", "normalisation", "drift_bins", "label",
             "threshold", "training_data", "splits", "metrics"}
+# A policy (training/train_agent.py) names its output columns in `actions` instead
+# of a `label`, and adds its own backtest to each metrics block.
+POLICY_TOP_KEYS = TOP_KEYS - {"label"} | {"actions"}
+POLICY_ACTIONS = ["hold", "long", "short", "close"]
+POLICY_OUTPUT = "action_probs"
+AGENT_KEYS = {"return", "sharpe", "sortino", "max_drawdown", "trades", "long_exposure", "short_exposure",
+              "mean_reward", "buy_and_hold_return", "bars", "settings", "symbols"}
 METRIC_KEYS = {"n", "base_rate", "auc", "brier", "log_loss", "confirmed_share",
                "precision_confirmed", "precision_vetoed", "mean_r_confirmed", "mean_r_all",
                "calibration"}
@@ -38,16 +48,25 @@ def finite_list(values, n, what):
     require(all(isinstance(v, (int, float)) and math.isfinite(v) for v in values), f"{what}: not all finite numbers")
 
 
+def is_policy(m):
+    return m.get("kind") == "policy"
+
+
 def check_manifest(m, stem):
-    require(set(m) == TOP_KEYS, f"manifest keys differ: missing {TOP_KEYS - set(m)}, extra {set(m) - TOP_KEYS}")
-    require(m["format"] == FORMAT and m["name"] == stem and m["kind"] == "classifier", "format/name/kind")
+    policy = is_policy(m)
+    top = POLICY_TOP_KEYS if policy else TOP_KEYS
+    require(set(m) == top, f"manifest keys differ: missing {top - set(m)}, extra {set(m) - top}")
+    require(m["format"] == FORMAT and m["name"] == stem and m["kind"] in ("classifier", "policy"),
+            "format/name/kind")
     require(UTC_TIME.match(m["created"]), f"created {m['created']!r} is not YYYY-MM-DDTHH:MM:SSZ")
     require(m["onnx"]["file"] == f"{stem}.onnx" and SHA256.match(m["onnx"]["sha256"]), "onnx block")
-    features = FEATURE_NAMES + ["side"]
+    features = FEATURE_NAMES + ["position" if policy else "side"]
     k = len(features)
+    output = ({"name": POLICY_OUTPUT, "dtype": "float32", "shape": [-1, len(POLICY_ACTIONS)]} if policy
+              else {"name": OUTPUT_NAME, "dtype": "float32", "shape": [-1, 2]})
     require(m["features"] == features, f"features {m['features']} != {features}")
     require(m["input"] == {"name": INPUT_NAME, "dtype": "float32", "shape": [-1, k]}, f"input {m['input']}")
-    require(m["output"] == {"name": OUTPUT_NAME, "dtype": "float32", "shape": [-1, 2]}, f"output {m['output']}")
+    require(m["output"] == output, f"output {m['output']}")
     require(m["interval"] == INTERVAL and m["feature_version"] == FEATURE_VERSION, "interval/feature_version")
     norm = m["normalisation"]
     require(set(norm) == {"apply", "mean", "std"} and isinstance(norm["apply"], bool), "normalisation keys")
@@ -63,10 +82,13 @@ def check_manifest(m, stem):
                 f"drift_bins {b['feature']}: edges not strictly increasing")
         finite_list(expected, len(edges) + 1, f"drift_bins {b['feature']} expected")
         require(min(expected) >= 0 and abs(sum(expected) - 1) <= 1e-6, f"drift_bins {b['feature']}: expected")
-    label = m["label"]
-    require(set(label) == {"meaning", "horizon_bars", "classes", "positive_class"}, "label keys")
-    require(isinstance(label["horizon_bars"], int) and label["horizon_bars"] >= 1, "label.horizon_bars")
-    require(label["classes"] == LABEL_CLASSES and label["positive_class"] == 1, "label classes")
+    if policy:
+        require(m["actions"] == POLICY_ACTIONS, f"actions {m['actions']} != {POLICY_ACTIONS}")
+    else:
+        label = m["label"]
+        require(set(label) == {"meaning", "horizon_bars", "classes", "positive_class"}, "label keys")
+        require(isinstance(label["horizon_bars"], int) and label["horizon_bars"] >= 1, "label.horizon_bars")
+        require(label["classes"] == LABEL_CLASSES and label["positive_class"] == 1, "label classes")
     require(isinstance(m["threshold"], float) and 0 < m["threshold"] < 1, "threshold in (0, 1)")
     require(len(m["training_data"]) >= 1, "training_data is empty")
     for t in m["training_data"]:
@@ -82,21 +104,45 @@ def check_manifest(m, stem):
             "splits must be ordered and disjoint")
     windows = [m["metrics"][s] for s in ("train", "validation", "test")] + list(m["metrics"]["crash_windows"].values())
     require(set(m["metrics"]) == {"train", "validation", "test", "crash_windows"}, "metrics keys")
+    keys = METRIC_KEYS | {"agent", "confirmed_share_by_side"} if policy else METRIC_KEYS
     for w in windows:
-        require(set(w) == METRIC_KEYS, f"metrics keys {set(w) ^ METRIC_KEYS}")
+        require(set(w) == keys, f"metrics keys {set(w) ^ keys}")
         for key in METRIC_KEYS - {"calibration", "n"}:
             require(w[key] is None or math.isfinite(w[key]), f"metric {key} = {w[key]}")
+        if policy:
+            check_agent_block(w["agent"])
+            by_side = w["confirmed_share_by_side"]
+            require(set(by_side) == {"long", "short"} and all(v is None or 0 <= v <= 1 for v in by_side.values()),
+                    f"confirmed_share_by_side {by_side}")
+
+
+def check_agent_block(a):
+    """A policy's own backtest in a metrics block (null where no candle was traded)."""
+    if a is None:
+        return
+    require(set(a) == AGENT_KEYS, f"agent metrics keys {set(a) ^ AGENT_KEYS}")
+    for key in AGENT_KEYS - {"settings", "symbols"}:
+        require(a[key] is None or (isinstance(a[key], (int, float)) and math.isfinite(a[key])),
+                f"agent metric {key} = {a[key]}")
+    require(a["max_drawdown"] is not None and 0 <= a["max_drawdown"] <= 1, "agent max_drawdown in [0, 1]")
+    require(isinstance(a["trades"], int) and a["trades"] >= 0 and isinstance(a["bars"], int) and a["bars"] > 0,
+            "agent trades/bars")
+    require(set(a["settings"]) == {"leverage", "fee", "slippage", "downside_penalty"}, "agent settings keys")
+    require(len(a["symbols"]) >= 1, "agent symbols empty")
 
 
 def check_onnx(m, model_path, parity_path):
     require(file_sha256(model_path) == m["onnx"]["sha256"], f"{model_path}: sha256 differs from the manifest")
     model = model_path.read_bytes()
     fixture = json.loads(parity_path.read_text())
-    require(fixture["input"] == INPUT_NAME and fixture["output"] == OUTPUT_NAME, "parity input/output names")
+    output_name, run = (POLICY_OUTPUT, onnx_action_probs) if is_policy(m) else (OUTPUT_NAME, onnx_probabilities)
+    require(fixture["input"] == INPUT_NAME and fixture["output"] == output_name, "parity input/output names")
     rows = np.array(fixture["rows"], dtype=np.float64)
     require(rows.ndim == 2 and rows.shape[1] == len(m["features"]) and len(rows) > 0, "parity rows shape")
     require((rows.astype(np.float32).astype(np.float64) == rows).all(), "parity rows are not float32 values")
-    got = onnx_probabilities(model, rows.astype(np.float32))
+    if is_policy(m):
+        require(np.isin(rows[:, -1], (-1, 0, 1)).all(), "parity rows: position must be -1, 0 or +1")
+    got = run(model, rows.astype(np.float32))
     want = np.array(fixture["outputs"], dtype=np.float64)
     require(got.shape == want.shape, f"parity outputs shape {want.shape}, model gives {got.shape}")
     diff = float(np.abs(got - want).max())
@@ -109,7 +155,8 @@ def main(argv):
     if len(argv) != 1 or not argv[0].endswith(".json"):
         raise PipelineError("usage: check_model.py MODELS_DIR/NAME.json")
     manifest_path = Path(argv[0])
-    require(manifest_path.is_file(), f"{manifest_path} not found: train a model first (training/train_gbm.py)")
+    require(manifest_path.is_file(),
+            f"{manifest_path} not found: train a model first (training/train_gbm.py or train_agent.py)")
     stem = manifest_path.name[:-len(".json")]
     m = json.loads(manifest_path.read_text())
     check_manifest(m, stem)

@@ -81,3 +81,28 @@ def to_json(manifest: dict) -> str:
                 check(v, f"{where}[{i}]")
     check(manifest, "$")
     return json.dumps(manifest, indent=2, allow_nan=False) + "\n"
+
+
+def build_policy_manifest(*, name, onnx_file, onnx_sha256, features, input_name, output_name,
+                          actions, norm, bins, threshold, training_data, splits, metrics) -> dict:
+    """A policy's manifest (kind "policy", training/train_agent.py): the classifier's
+    layout with `actions` (the output columns' meaning) in place of `label`."""
+    return {
+        "format": FORMAT,
+        "name": name,
+        "kind": "policy",
+        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "onnx": {"file": onnx_file, "sha256": onnx_sha256},
+        "input": {"name": input_name, "dtype": "float32", "shape": [-1, len(features)]},
+        "output": {"name": output_name, "dtype": "float32", "shape": [-1, len(actions)]},
+        "interval": INTERVAL,
+        "feature_version": FEATURE_VERSION,
+        "features": list(features),
+        "normalisation": norm,
+        "drift_bins": bins,
+        "actions": list(actions),
+        "threshold": threshold,
+        "training_data": training_data,
+        "splits": splits,
+        "metrics": metrics,
+    }

@@ -38,6 +38,18 @@ pub struct ModelSettings {
     pub drift_window: usize,
 }
 
+impl From<&crate::config::AiConfig> for ModelSettings {
+    /// The `[ai]` section's settings; a threshold of 0 means the manifest's.
+    fn from(ai: &crate::config::AiConfig) -> Self {
+        ModelSettings {
+            threshold: (ai.threshold > 0.0).then_some(ai.threshold),
+            abstain: ai.abstain,
+            drift_limit: ai.drift_limit,
+            drift_window: ai.drift_window,
+        }
+    }
+}
+
 impl OnnxConfirmer {
     /// Loads `model` with the ONNX Runtime environment `env` and checks it
     /// against its manifest; the error says which check failed.

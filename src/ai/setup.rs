@@ -55,13 +55,7 @@ pub fn load_model(
     let env_lib = std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from);
     let located = runtime::locate(onnxruntime_flag, config_lib, env_lib.as_deref())?;
     let env = runtime::load(&located)?;
-    let settings = ModelSettings {
-        threshold: (config.ai.threshold > 0.0).then_some(config.ai.threshold),
-        abstain: config.ai.abstain,
-        drift_limit: config.ai.drift_limit,
-        drift_window: config.ai.drift_window,
-    };
-    let model = OnnxConfirmer::load(&env, &path, settings)
+    let model = OnnxConfirmer::load(&env, &path, ModelSettings::from(&config.ai))
         .map_err(|e| format!("AI unavailable: model refused: {e}"))?;
     let trained = model.manifest().interval.as_str();
     let market = config.market.interval.as_str();
