@@ -6,7 +6,8 @@
 //! Population Stability Index of feature i is
 //! Σ_bins (actual − expected) · ln(actual / expected); the overall score is
 //! the mean over the features. Counts are kept up to date as candles enter
-//! and leave the window, so a score costs one pass over the bins.
+//! and leave the window, and the PSIs are computed once per candle, when it
+//! enters: the engine, the confirmer and the panel all read that result.
 
 use std::collections::VecDeque;
 
@@ -46,16 +47,19 @@ pub struct DriftMonitor {
     rows: VecDeque<Vec<u16>>,
     /// counts[feature][bin] over the window.
     counts: Vec<Vec<u32>>,
+    /// PSI per feature after the latest candle.
+    psi: Vec<f64>,
 }
 
 impl DriftMonitor {
     pub fn new(bins: Vec<FeatureBins>, window: usize, limit: f64) -> Self {
-        let counts = bins.iter().map(|b| vec![0; b.expected.len()]).collect();
+        let counts: Vec<Vec<u32>> = bins.iter().map(|b| vec![0; b.expected.len()]).collect();
         DriftMonitor {
             bins,
             limit,
             window: window.max(1),
             rows: VecDeque::with_capacity(window + 1),
+            psi: vec![0.0; counts.len()],
             counts,
         }
     }
@@ -78,30 +82,32 @@ impl DriftMonitor {
             row.push(bin as u16);
         }
         self.rows.push_back(row);
+        self.update_psi();
     }
 
     pub fn is_full(&self) -> bool {
         self.rows.len() >= self.window
     }
 
-    /// PSI of each feature over the window.
-    pub fn psi(&self) -> Vec<f64> {
+    fn update_psi(&mut self) {
         let n = self.rows.len().max(1) as f64;
-        self.bins
-            .iter()
-            .zip(&self.counts)
-            .map(|(bins, counts)| {
-                bins.expected
-                    .iter()
-                    .zip(counts)
-                    .map(|(e, c)| {
-                        let e = e.max(FLOOR);
-                        let a = (*c as f64 / n).max(FLOOR);
-                        (a - e) * (a / e).ln()
-                    })
-                    .sum()
-            })
-            .collect()
+        for ((psi, bins), counts) in self.psi.iter_mut().zip(&self.bins).zip(&self.counts) {
+            *psi = bins
+                .expected
+                .iter()
+                .zip(counts)
+                .map(|(e, c)| {
+                    let e = e.max(FLOOR);
+                    let a = (*c as f64 / n).max(FLOOR);
+                    (a - e) * (a / e).ln()
+                })
+                .sum();
+        }
+    }
+
+    /// PSI of each feature over the window, as of the latest candle.
+    pub fn psi(&self) -> &[f64] {
+        &self.psi
     }
 
     /// The overall score: mean PSI, once the window is full.
@@ -109,8 +115,7 @@ impl DriftMonitor {
         if !self.is_full() || self.bins.is_empty() {
             return None;
         }
-        let psi = self.psi();
-        Some(psi.iter().sum::<f64>() / psi.len() as f64)
+        Some(self.psi.iter().sum::<f64>() / self.psi.len() as f64)
     }
 
     pub fn over(&self) -> bool {
@@ -127,7 +132,7 @@ impl DriftMonitor {
             self.bins
                 .iter()
                 .map(|b| b.feature.clone())
-                .zip(self.psi())
+                .zip(self.psi.iter().copied())
                 .collect()
         } else {
             Vec::new()
