@@ -582,19 +582,29 @@ fn run_cockpit(loaded: Loaded, args: &RunArgs) -> anyhow::Result<()> {
     runner.step(clock(), Event::Timer);
     let (command_tx, command_rx) = mpsc::channel(64);
     let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(runner.engine.snapshot()));
-    let engine_task = runtime.spawn(run_engine(
-        runner,
-        feed,
-        warm_up,
-        EngineChannels {
-            commands: command_rx,
-            snapshots: snapshot_tx,
-            notices: None,
-        },
-        move || clock(),
-    ));
+    let (engine_done_tx, engine_done_rx) = watch::channel(false);
+    let engine_task = runtime.spawn(async move {
+        let ended = run_engine(
+            runner,
+            feed,
+            warm_up,
+            EngineChannels {
+                commands: command_rx,
+                snapshots: snapshot_tx,
+                notices: None,
+            },
+            move || clock(),
+        )
+        .await;
+        let _ = engine_done_tx.send(true);
+        ended
+    });
     let shutdown = cockpit::tui::Shutdown::default();
-    runtime.spawn(watch_signals(shutdown.clone()));
+    runtime.spawn(watch_signals(
+        shutdown.clone(),
+        command_tx.clone(),
+        engine_done_rx,
+    ));
 
     let ui_result = cockpit::tui::run(snapshot_rx, command_tx, &config.ui, shutdown);
     let stopped =
@@ -609,7 +619,17 @@ fn run_cockpit(loaded: Loaded, args: &RunArgs) -> anyhow::Result<()> {
 }
 
 /// SIGTERM and SIGHUP (the SSH session went away) leave like `q` does.
-async fn watch_signals(shutdown: cockpit::tui::Shutdown) {
+///
+/// With the terminal gone, crossterm's read can spin on the dead tty and
+/// never return to the UI loop (it retries EOF forever), so the loop may
+/// never see the request. The engine is therefore told to stop from here,
+/// and once it has stopped (journal written) and the UI has had a moment to
+/// leave on its own, the process exits from here.
+async fn watch_signals(
+    shutdown: cockpit::tui::Shutdown,
+    commands: mpsc::Sender<cockpit::engine::Command>,
+    mut engine_done: watch::Receiver<bool>,
+) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
@@ -618,9 +638,24 @@ async fn watch_signals(shutdown: cockpit::tui::Shutdown) {
         log::warn!("cannot watch SIGTERM/SIGHUP; quit with q");
         return;
     };
-    tokio::select! {
-        _ = term.recv() => {},
-        _ = hup.recv() => {},
-    }
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = hup.recv() => "SIGHUP",
+    };
+    log::info!("{name}: leaving");
     shutdown.request();
+    let _ = commands
+        .send_timeout(cockpit::engine::Command::Shutdown, Duration::from_secs(1))
+        .await;
+    let stopped = tokio::time::timeout(Duration::from_secs(3), engine_done.wait_for(|done| *done))
+        .await
+        .is_ok_and(|r| r.is_ok());
+    // A live UI loop returns within a frame and main exits before this wakes.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    if stopped {
+        log::warn!("{name}: the terminal did not let go; the engine has stopped, exiting");
+        std::process::exit(0);
+    }
+    log::error!("{name}: the engine did not stop within 3 s; exiting anyway");
+    std::process::exit(1);
 }

@@ -301,6 +301,59 @@ fn sigterm_leaves_cleanly_and_restores_the_terminal() {
     assert!(!after.contains("Candles"), "{after}");
 }
 
+/// tmux killed (or the SSH session under it gone): the terminal vanishes
+/// under the cockpit. It must stop its engine, keep its journal and leave,
+/// not linger as an orphan spinning on the dead tty.
+#[test]
+fn losing_the_terminal_stops_the_engine_and_ends_the_process() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let env = format!("COCKPIT_PATHS_DATA_DIR={}", data_dir.path().display());
+    let t = Tmux::start("hangup", 100, 30, &launch(&env));
+    t.wait_for("the cockpit screen", |s| s.contains("Candles"));
+    let pane = t
+        .cmd()
+        .args(["display-message", "-p", "-t", "main", "#{pane_pid}"])
+        .output()
+        .unwrap();
+    let shell_pid = String::from_utf8_lossy(&pane.stdout).trim().to_string();
+    let found = Command::new("pgrep")
+        .args(["-P", &shell_pid, "-x", "cockpit"])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&found.stdout).trim().to_string();
+    assert!(
+        !pid.is_empty(),
+        "no cockpit under the pane's shell {shell_pid}"
+    );
+    let proc_dir = Path::new("/proc").join(&pid);
+
+    let _ = t.cmd().arg("kill-server").status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while proc_dir.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if proc_dir.exists() {
+        let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        panic!("cockpit {pid} was still running 10 s after its terminal went away");
+    }
+    let journal = rusqlite::Connection::open(data_dir.path().join("journal.sqlite")).unwrap();
+    let integrity: String = journal
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let stops: i64 = journal
+        .query_row(
+            "SELECT COUNT(*) FROM commands WHERE data LIKE '%shutdown%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        stops, 1,
+        "the engine was not told to stop before the process ended"
+    );
+}
+
 #[test]
 fn a_panic_restores_the_terminal_and_prints_the_message() {
     let t = Tmux::start("panic", 100, 30, &launch("COCKPIT_TEST_PANIC=1"));
