@@ -247,6 +247,39 @@ fn the_demo_runs_headless_and_writes_its_status_every_second() {
 }
 
 #[test]
+fn the_status_file_carries_the_models_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = head_of_btc_1h(dir.path(), 1_200);
+    let status = dir.path().join("status.json");
+    let out = cockpit(dir.path())
+        .args(["run", "--headless", "--speed", "max", "--mode", "shadow"])
+        .arg(format!("--feed=replay:{}", head.display()))
+        .env("COCKPIT_AI_MODEL", "gbm")
+        .arg("--status-file")
+        .arg(&status)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: Value = serde_json::from_slice(&std::fs::read(&status).unwrap()).unwrap();
+    assert!(s["ai"].as_str().unwrap().contains("gbm"), "{}", s["ai"]);
+    let drift = &s["drift"];
+    assert_eq!(drift["window"], 720, "{drift}");
+    assert_eq!(drift["filled"], 720, "{drift}");
+    assert_eq!(drift["limit"].as_f64(), Some(0.5), "{drift}");
+    let score = drift["score"].as_f64().unwrap();
+    assert!(score > 0.0, "{drift}");
+    assert_eq!(drift["over"], score > 0.5, "{drift}");
+    let moved = drift["most_moved"].as_array().unwrap();
+    assert_eq!(moved.len(), 3, "{drift}");
+    let psis: Vec<f64> = moved.iter().map(|m| m["psi"].as_f64().unwrap()).collect();
+    assert!(psis.windows(2).all(|w| w[0] >= w[1]), "{drift}");
+}
+
+#[test]
 fn a_bad_replay_file_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = cockpit(dir.path())
