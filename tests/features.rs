@@ -72,6 +72,8 @@ fn the_export_equals_the_live_incremental_features_bit_for_bit() {
     config.market.symbols = vec![symbol.clone()];
     config.market.interval = file.interval;
     let mut engine = Engine::new(&config, "replay", i64::MAX / 4).unwrap();
+    // With no model in the loop the engine builds no features unless asked.
+    engine.set_building_features(true);
     let step = file.interval.duration_ms();
 
     let (mut rows, mut warm) = (0, 0);

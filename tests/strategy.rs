@@ -422,3 +422,43 @@ fn real_btc_hourly_candles_give_longs_and_shorts_with_stops_on_the_losing_side()
     );
     assert!(cross_longs.abs_diff(cross_shorts) <= 1, "crosses alternate");
 }
+
+/// The engine's shortcut for a proposal the entry gate refuses anyway:
+/// `would_propose` must say exactly what `on_closed` says, candle after
+/// candle, and leave the strategy in the same state (the next answers agree).
+#[test]
+fn would_propose_agrees_with_on_closed_on_real_candles() {
+    let path = cockpit::shared_data::file("klines/BTCUSDT-1h-umfutures.csv")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let file = cockpit::market::csv::load(&path).unwrap();
+    let params = IndicatorParams::default();
+    for name in STRATEGY_NAMES {
+        let config = StrategyConfig {
+            name: name.to_string(),
+            ..StrategyConfig::default()
+        };
+        let mut building = strategy::build(&config, &params).unwrap();
+        let mut asking = strategy::build(&config, &params).unwrap();
+        let mut indicators = IndicatorSet::new(&params);
+        let symbol = btc();
+        let mut proposals = 0;
+        for (i, candle) in file.candles.iter().enumerate() {
+            let values = *indicators.update(&candle.bar());
+            // Alternate which one builds, so both paths feed the same state.
+            let (a, b) = if i % 2 == 0 {
+                (&mut building, &mut asking)
+            } else {
+                (&mut asking, &mut building)
+            };
+            let built = a.on_closed(&symbol, candle, &values).is_some();
+            assert_eq!(
+                b.would_propose(&symbol, candle, &values),
+                built,
+                "{name} at {}",
+                candle.open_time_ms
+            );
+            proposals += usize::from(built);
+        }
+        assert!(proposals > 100, "{name}: {proposals} proposals");
+    }
+}

@@ -71,6 +71,11 @@ pub trait Confirmer: Send {
     fn drift_over(&self) -> bool {
         false
     }
+    /// Whether `observe` and `confirm` look at the features at all; when
+    /// not, the engine does not build them (a backtest's hot path).
+    fn reads_features(&self) -> bool {
+        true
+    }
 }
 
 /// No model: every proposal passes, marked "AI: off".
@@ -80,6 +85,10 @@ pub struct AlgoOnly;
 impl Confirmer for AlgoOnly {
     fn label(&self) -> String {
         "AI: off".to_string()
+    }
+
+    fn reads_features(&self) -> bool {
+        false
     }
 
     fn confirm(&mut self, _proposal: &Proposal, _features: Option<&[f64]>) -> Confirmation {

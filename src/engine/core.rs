@@ -259,7 +259,18 @@ impl Engine {
 
     pub fn with_confirmer(mut self, confirmer: Box<dyn Confirmer>) -> Engine {
         self.confirmer = confirmer;
+        let build = self.confirmer.reads_features();
+        self.set_building_features(build);
         self
+    }
+
+    /// Whether closed candles also advance the model's features. On by
+    /// default only when the confirmer reads them; `features` is None while
+    /// off.
+    pub fn set_building_features(&mut self, on: bool) {
+        for s in &mut self.symbols {
+            s.build_features = on;
+        }
     }
 
     /// Restores what a previous run journaled. Positions and their protective

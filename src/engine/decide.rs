@@ -30,6 +30,22 @@ impl Engine {
         let Some(candle) = state.series.last_closed() else {
             return;
         };
+        // Nobody reads a refused decision here (no journal, no screen, no
+        // model): when the entry gate refuses anyway, the strategy only says
+        // whether it would have proposed, and the proposal is counted, not
+        // built. A backtest spends most of its proposals on candles where a
+        // position is already open.
+        if !self.journaling
+            && !self.explaining
+            && !self.confirmer.reads_features()
+            && risk::entry_gate(&self.gateway_context(&state.symbol)).is_err()
+        {
+            if self.strategies[index].would_propose(&state.symbol, candle, &values) {
+                self.tally.proposals += 1;
+                self.tally.unjudged += 1;
+            }
+            return;
+        }
         let Some(mut proposal) = self.strategies[index].on_closed(&state.symbol, candle, &values)
         else {
             return;

@@ -17,6 +17,8 @@ pub struct SymbolState {
     pub values: VecDeque<IndicatorValues>,
     /// The model's inputs after the latest closed candle.
     pub features: FeatureBuilder,
+    /// Off when nothing reads the features (no model in the loop).
+    pub build_features: bool,
 }
 
 impl SymbolState {
@@ -33,6 +35,8 @@ impl SymbolState {
             values: VecDeque::with_capacity(history),
             // Live funding rates are not fed yet: models use no funding feature.
             features: FeatureBuilder::new(interval.duration_ms(), false),
+            // The engine turns it on with a confirmer that reads them.
+            build_features: false,
         }
     }
 
@@ -46,7 +50,9 @@ impl SymbolState {
         let appended = self.series.push_closed(candle);
         if matches!(appended, Appended::Next | Appended::AfterGap(_)) {
             let v = *self.indicators.update(&bar);
-            self.features.update(&bar, &v, None);
+            if self.build_features {
+                self.features.update(&bar, &v, None);
+            }
             if self.values.len() == self.series.capacity() {
                 self.values.pop_front();
             }

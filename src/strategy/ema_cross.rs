@@ -5,8 +5,8 @@ use crate::config::StrategyConfig;
 use crate::domain::{Candle, Side, Symbol};
 use crate::indicators::{IndicatorParams, IndicatorValues};
 
-use super::levels::{atr_proposal, ema_index, num};
-use super::{Proposal, Reason, Strategy};
+use super::levels::{ema_index, num};
+use super::{Proposal, Reason, Signal, Strategy};
 
 pub struct EmaCross {
     /// Indices of the fast and slow EMAs in `IndicatorValues::ema`.
@@ -47,17 +47,9 @@ impl EmaCross {
     }
 }
 
-impl Strategy for EmaCross {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn on_closed(
-        &mut self,
-        symbol: &Symbol,
-        candle: &Candle,
-        values: &IndicatorValues,
-    ) -> Option<Proposal> {
+impl EmaCross {
+    /// The side and ATR this closed candle calls for; advances the state.
+    fn signal(&mut self, candle: &Candle, values: &IndicatorValues) -> Option<Signal> {
         // A forming candle would overwrite the previous closed values.
         if !candle.closed {
             return None;
@@ -73,15 +65,32 @@ impl Strategy for EmaCross {
         } else {
             return None;
         };
-        let atr = values.atr?;
-        atr_proposal(
-            Self::NAME,
-            symbol,
-            candle,
+        Some(Signal {
             side,
-            atr,
-            (self.stop_atr_mult, self.take_profit_atr_mult),
-        )
+            atr: values.atr?,
+            stop_atr_mult: self.stop_atr_mult,
+            take_profit_atr_mult: self.take_profit_atr_mult,
+        })
+    }
+}
+
+impl Strategy for EmaCross {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn on_closed(
+        &mut self,
+        symbol: &Symbol,
+        candle: &Candle,
+        values: &IndicatorValues,
+    ) -> Option<Proposal> {
+        self.signal(candle, values)?
+            .proposal(Self::NAME, symbol, candle)
+    }
+
+    fn would_propose(&mut self, _: &Symbol, candle: &Candle, values: &IndicatorValues) -> bool {
+        self.signal(candle, values).is_some()
     }
 
     fn explain(&self, proposal: &mut Proposal, _candle: &Candle, values: &IndicatorValues) {

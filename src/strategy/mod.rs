@@ -62,6 +62,47 @@ pub trait Strategy: Send {
         candle: &Candle,
         values: &IndicatorValues,
     ) -> Option<Proposal>;
+    /// Whether `on_closed` would propose on this candle, advancing the same
+    /// state, for an engine that already knows the entry gate refuses and
+    /// that nobody reads the refusal: the proposal would only be counted.
+    /// The built-in strategies answer without working out their levels.
+    fn would_propose(
+        &mut self,
+        symbol: &Symbol,
+        candle: &Candle,
+        values: &IndicatorValues,
+    ) -> bool {
+        self.on_closed(symbol, candle, values).is_some()
+    }
+}
+
+/// What a built-in strategy saw on a closed candle, before its levels are
+/// worked out in decimals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Signal {
+    side: Side,
+    atr: f64,
+    stop_atr_mult: f64,
+    take_profit_atr_mult: f64,
+}
+
+impl Signal {
+    /// `None` when the ATR levels are unusable (see `levels::atr_levels`).
+    fn proposal(
+        &self,
+        strategy: &'static str,
+        symbol: &Symbol,
+        candle: &Candle,
+    ) -> Option<Proposal> {
+        levels::atr_proposal(
+            strategy,
+            symbol,
+            candle,
+            self.side,
+            self.atr,
+            (self.stop_atr_mult, self.take_profit_atr_mult),
+        )
+    }
 }
 
 /// Builds the strategy the config names. `indicators` tells where the EMAs are.

@@ -6,8 +6,8 @@ use crate::config::StrategyConfig;
 use crate::domain::{Candle, Side, Symbol};
 use crate::indicators::{IndicatorParams, IndicatorValues};
 
-use super::levels::{atr_proposal, ema_index, num};
-use super::{Proposal, Reason, Strategy};
+use super::levels::{ema_index, num};
+use super::{Proposal, Reason, Signal, Strategy};
 
 pub struct TrendMomentumVolatility {
     config: StrategyConfig,
@@ -71,17 +71,9 @@ impl Inputs {
     }
 }
 
-impl Strategy for TrendMomentumVolatility {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn on_closed(
-        &mut self,
-        symbol: &Symbol,
-        candle: &Candle,
-        values: &IndicatorValues,
-    ) -> Option<Proposal> {
+impl TrendMomentumVolatility {
+    /// The side and ATR this closed candle calls for; advances the state.
+    fn signal(&mut self, candle: &Candle, values: &IndicatorValues) -> Option<Signal> {
         // A forming candle would count as a bar in the RSI memory.
         if !candle.closed {
             return None;
@@ -128,14 +120,32 @@ impl Strategy for TrendMomentumVolatility {
         if !(c.atr_pct_min <= atr_pct && atr_pct <= c.atr_pct_max) {
             return None;
         }
-        atr_proposal(
-            Self::NAME,
-            symbol,
-            candle,
+        Some(Signal {
             side,
             atr,
-            (c.stop_atr_mult, c.take_profit_atr_mult),
-        )
+            stop_atr_mult: c.stop_atr_mult,
+            take_profit_atr_mult: c.take_profit_atr_mult,
+        })
+    }
+}
+
+impl Strategy for TrendMomentumVolatility {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn on_closed(
+        &mut self,
+        symbol: &Symbol,
+        candle: &Candle,
+        values: &IndicatorValues,
+    ) -> Option<Proposal> {
+        self.signal(candle, values)?
+            .proposal(Self::NAME, symbol, candle)
+    }
+
+    fn would_propose(&mut self, _: &Symbol, candle: &Candle, values: &IndicatorValues) -> bool {
+        self.signal(candle, values).is_some()
     }
 
     fn explain(&self, proposal: &mut Proposal, candle: &Candle, values: &IndicatorValues) {
