@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use cockpit::backtest::{self, BacktestSpec, TimeRange};
+use cockpit::backtest::{self, BacktestSpec, Candles, TimeRange};
 use cockpit::config::Config;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -23,7 +23,7 @@ fn seven_years(c: &mut Criterion) {
             black_box(
                 backtest::run(BacktestSpec {
                     config: &config,
-                    histories: &histories,
+                    candles: Candles::Loaded(&histories),
                     funding: None,
                     model: None,
                     progress: false,

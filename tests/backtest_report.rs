@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use cockpit::backtest::report::{self, ReportError, SavedResult};
-use cockpit::backtest::{BacktestResult, BacktestSpec, TimeRange, load, run};
+use cockpit::backtest::{BacktestResult, BacktestSpec, Candles, TimeRange, load, run};
 use cockpit::collect::parse_time;
 use cockpit::config::Config;
 use cockpit::domain::time::format_utc;
@@ -30,7 +30,7 @@ fn btc_2022() -> &'static BacktestResult {
         let histories = load(&[path], range).unwrap();
         let result = run(BacktestSpec {
             config: &Config::default(),
-            histories: &histories,
+            candles: Candles::Loaded(&histories),
             funding: None,
             model: None,
             progress: false,

@@ -7,7 +7,7 @@ use crate::collect::parse_time;
 use crate::config::Config;
 
 use super::input::{self, TimeRange};
-use super::run::{BacktestSpec, ModelChoice, run};
+use super::run::{BacktestResult, BacktestSpec, Candles, ModelChoice, run};
 use super::windows::{self, WalkForward};
 use super::{report, summary};
 
@@ -84,6 +84,24 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
     {
         return Err(CommandError::BadInput("--from must be before --to".into()));
     }
+    // A plain run reads its files as it goes: its memory does not grow with
+    // the history. Windows and a model's scoring look around in the
+    // candles, so they load them.
+    if model.is_none() && args.walk_forward.is_none() && !args.stress {
+        let streams =
+            input::stream(&args.data, range).map_err(|e| CommandError::BadInput(e.to_string()))?;
+        let result = run(BacktestSpec {
+            config: &config,
+            candles: Candles::Streamed(streams),
+            funding: args.funding.as_deref(),
+            model: None,
+            progress: true,
+            trade_from_ms: None,
+            outcome_histories: None,
+        })
+        .map_err(CommandError::BadInput)?;
+        return write_result(args, &result);
+    }
     let histories =
         input::load(&args.data, range).map_err(|e| CommandError::BadInput(e.to_string()))?;
     for h in &histories {
@@ -91,14 +109,23 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
             log::warn!(target: "backtest", "{}: {} candle(s) missing in the range; the run steps over the gaps", h.path.display(), h.missing);
         }
     }
-    if args.walk_forward.is_some() || args.stress {
-        let windows = match args.walk_forward {
-            Some(spec) => {
-                windows::walk_forward(&config, &histories, args.funding.as_deref(), model, spec)
-            }
-            None => windows::stress(&config, &histories, args.funding.as_deref(), model),
-        }
-        .map_err(CommandError::BadInput)?;
+    if let Some(windows) = match args.walk_forward {
+        Some(spec) => Some(windows::walk_forward(
+            &config,
+            &histories,
+            args.funding.as_deref(),
+            model,
+            spec,
+        )),
+        None if args.stress => Some(windows::stress(
+            &config,
+            &histories,
+            args.funding.as_deref(),
+            model,
+        )),
+        None => None,
+    } {
+        let windows = windows.map_err(CommandError::BadInput)?;
         return match &args.json {
             Some(path) => write_json(path, &serde_json::json!({ "windows": windows })),
             None => {
@@ -111,7 +138,7 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
     }
     let result = run(BacktestSpec {
         config: &config,
-        histories: &histories,
+        candles: Candles::Loaded(&histories),
         funding: args.funding.as_deref(),
         model,
         progress: true,
@@ -119,9 +146,14 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
         outcome_histories: None,
     })
     .map_err(CommandError::BadInput)?;
+    write_result(args, &result)
+}
+
+/// The JSON or the summary table, and the report when asked for.
+fn write_result(args: &BacktestArgs, result: &BacktestResult) -> Result<(), CommandError> {
     match &args.json {
         Some(path) => {
-            write_json(path, &result)?;
+            write_json(path, result)?;
             eprintln!(
                 "{} candles, {} trades in {} ms → {}",
                 result.bars,
@@ -132,18 +164,19 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
         }
         None => {
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(summary::render(&result).as_bytes());
+            let _ = out.write_all(summary::render(result).as_bytes());
         }
     }
     if let Some(dir) = &args.report {
-        report::write(dir, &result).map_err(|e| CommandError::Failed(e.to_string()))?;
+        report::write(dir, result).map_err(|e| CommandError::Failed(e.to_string()))?;
         eprintln!("report → {}: {}", dir.display(), report::FILES.join(", "));
     }
     Ok(())
 }
 
 fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> Result<(), CommandError> {
-    let json = serde_json::to_vec(value).map_err(|e| CommandError::Failed(e.to_string()))?;
-    crate::session::write_atomic(path, &json)
-        .map_err(|e| CommandError::Failed(format!("writing {}: {e}", path.display())))
+    crate::session::write_atomic_with(path, |w| {
+        serde_json::to_writer(w, value).map_err(std::io::Error::other)
+    })
+    .map_err(|e| CommandError::Failed(format!("writing {}: {e}", path.display())))
 }

@@ -7,6 +7,7 @@ use thiserror::Error;
 
 use crate::domain::{Candle, Interval, Symbol};
 use crate::market::csv::{self, CsvError, symbol_of_path};
+use crate::market::csv_stream::CandleStream;
 
 #[derive(Debug, Error)]
 pub enum InputError {
@@ -72,31 +73,8 @@ impl TimeRange {
 
 /// Loads every file, cut to `range`.
 pub fn load(paths: &[PathBuf], range: TimeRange) -> Result<Vec<History>, InputError> {
-    if paths.is_empty() {
-        return Err(InputError::NoData);
-    }
-    let mut out: Vec<History> = Vec::with_capacity(paths.len());
-    for path in paths {
-        let symbol =
-            symbol_of_path(path).ok_or_else(|| InputError::NoSymbol { path: path.clone() })?;
-        if let Some(first) = out.iter().find(|h| h.symbol == symbol) {
-            return Err(InputError::DuplicateSymbol {
-                path: path.clone(),
-                symbol,
-                first: first.path.clone(),
-            });
-        }
+    each_file(paths, |path| {
         let file = csv::load(path)?;
-        if let Some(first) = out.first()
-            && first.interval != file.interval
-        {
-            return Err(InputError::IntervalMismatch {
-                path: path.clone(),
-                interval: file.interval,
-                first: first.path.clone(),
-                first_interval: first.interval,
-            });
-        }
         let missing = file
             .gaps
             .iter()
@@ -108,26 +86,121 @@ pub fn load(paths: &[PathBuf], range: TimeRange) -> Result<Vec<History>, InputEr
             .into_iter()
             .filter(|c| range.contains(c.open_time_ms))
             .collect();
-        if candles.is_empty() {
-            let show = |t: Option<i64>| {
-                t.map_or(
-                    "the file's edge".to_string(),
-                    crate::domain::time::format_utc,
-                )
-            };
-            return Err(InputError::EmptyRange {
+        let in_range = if candles.is_empty() {
+            Err(empty_range(path, range))
+        } else {
+            Ok((candles, missing))
+        };
+        Ok((file.interval, in_range))
+    })
+    .map(|files| {
+        files
+            .into_iter()
+            .map(|(symbol, interval, path, (candles, missing))| History {
+                symbol,
+                interval,
+                path,
+                candles,
+                missing,
+            })
+            .collect()
+    })
+}
+
+/// A file read as the run goes, standing at its first candle in the range.
+pub struct StreamedHistory {
+    pub symbol: Symbol,
+    pub interval: Interval,
+    pub path: PathBuf,
+    pub range: TimeRange,
+    pub stream: CandleStream,
+    pub first: Candle,
+}
+
+/// The files opened for streaming, with the same checks and messages as
+/// [`load`]; a malformed row further on is found when the run reaches it.
+pub fn stream(paths: &[PathBuf], range: TimeRange) -> Result<Vec<StreamedHistory>, InputError> {
+    let files = each_file(paths, |path| {
+        let mut stream = CandleStream::open(path)?;
+        let first = loop {
+            match stream.next_candle()? {
+                Some(c) if range.to_ms.is_some_and(|t| c.open_time_ms >= t) => break None,
+                Some(c) if range.contains(c.open_time_ms) => break Some(c),
+                Some(_) => {}
+                None => break None,
+            }
+        };
+        let interval = stream.interval();
+        let in_range = first
+            .map(|first| (stream, first))
+            .ok_or_else(|| empty_range(path, range));
+        Ok((interval, in_range))
+    })?;
+    Ok(files
+        .into_iter()
+        .map(
+            |(symbol, interval, path, (stream, first))| StreamedHistory {
+                symbol,
+                interval,
+                path,
+                range,
+                stream,
+                first,
+            },
+        )
+        .collect())
+}
+
+/// Opens every file with `open`, which gives its interval and what it found
+/// in the range, with the checks every input passes, in this order: a
+/// symbol in the name, each symbol once, a readable file, one interval for
+/// all, candles in the range.
+type Opened<T> = Result<(Interval, Result<T, InputError>), InputError>;
+
+fn each_file<T>(
+    paths: &[PathBuf],
+    mut open: impl FnMut(&PathBuf) -> Opened<T>,
+) -> Result<Vec<(Symbol, Interval, PathBuf, T)>, InputError> {
+    if paths.is_empty() {
+        return Err(InputError::NoData);
+    }
+    let mut out: Vec<(Symbol, Interval, PathBuf, T)> = Vec::with_capacity(paths.len());
+    for path in paths {
+        let symbol =
+            symbol_of_path(path).ok_or_else(|| InputError::NoSymbol { path: path.clone() })?;
+        if let Some((_, _, first, _)) = out.iter().find(|(s, ..)| *s == symbol) {
+            return Err(InputError::DuplicateSymbol {
                 path: path.clone(),
-                from: show(range.from_ms),
-                to: show(range.to_ms),
+                symbol,
+                first: first.clone(),
             });
         }
-        out.push(History {
-            symbol,
-            interval: file.interval,
-            path: path.clone(),
-            candles,
-            missing,
-        });
+        let (interval, opened) = open(path)?;
+        if let Some((_, first_interval, first, _)) = out.first()
+            && *first_interval != interval
+        {
+            return Err(InputError::IntervalMismatch {
+                path: path.clone(),
+                interval,
+                first: first.clone(),
+                first_interval: *first_interval,
+            });
+        }
+        out.push((symbol, interval, path.clone(), opened?));
     }
     Ok(out)
+}
+
+fn empty_range(path: &std::path::Path, range: TimeRange) -> InputError {
+    let show = |t: Option<i64>| {
+        t.map_or(
+            "the file's edge".to_string(),
+            crate::domain::time::format_utc,
+        )
+    };
+    InputError::EmptyRange {
+        path: path.to_path_buf(),
+        from: show(range.from_ms),
+        to: show(range.to_ms),
+    }
 }

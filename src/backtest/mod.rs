@@ -12,6 +12,6 @@ mod run;
 pub mod summary;
 pub mod windows;
 
-pub use input::{History, InputError, TimeRange, load};
+pub use input::{History, InputError, StreamedHistory, TimeRange, load, stream};
 pub use metrics::Metrics;
-pub use run::{BacktestResult, BacktestSpec, ModelChoice, backtest_config, run};
+pub use run::{BacktestResult, BacktestSpec, Candles, ModelChoice, backtest_config, run};

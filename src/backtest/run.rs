@@ -13,13 +13,13 @@ use std::sync::{Arc, Mutex};
 use crate::ai::setup::load_model;
 use crate::collect::progress::{Progress, ProgressTarget};
 use crate::config::{Automation, Config};
-use crate::domain::{Interval, Mode, Symbol};
+use crate::domain::{Candle, Interval, Mode, Symbol};
 use crate::engine::{Engine, Event, Runner};
 use crate::exec::paper::{FundingSchedule, PaperExchange};
 use crate::journal::TradeRecord;
 
 use super::curve::EquityCurve;
-use super::input::History;
+use super::input::{History, StreamedHistory};
 use super::judged::{self, AiEvaluation, Recording};
 use super::metrics::{self, Costs, Metrics};
 
@@ -59,12 +59,23 @@ fn equity_pairs<S: serde::Serializer>(v: &[(i64, Decimal)], s: S) -> Result<S::O
     seq.end()
 }
 
+/// Where a backtest's candles come from.
+pub enum Candles<'a> {
+    /// In memory: walk-forward windows and the model's scoring look around
+    /// in them.
+    Loaded(&'a [History]),
+    /// Read from their files as the run goes: the memory a run takes does
+    /// not grow with the history (`cockpit backtest` without a model or
+    /// windows).
+    Streamed(Vec<StreamedHistory>),
+}
+
 /// How to run.
 pub struct BacktestSpec<'a> {
     /// Validated; `market`, `engine.mode`, `automation` and `armed` are set
-    /// here from the histories (paper, automatic, armed).
+    /// here from the candles (paper, automatic, armed).
     pub config: &'a Config,
-    pub histories: &'a [History],
+    pub candles: Candles<'a>,
     /// Binance funding history; without it `paper.funding_rate` is charged.
     pub funding: Option<&'a Path>,
     /// The model that confirms or vetoes; None runs algo-only.
@@ -75,18 +86,22 @@ pub struct BacktestSpec<'a> {
     /// decided or traded on them, and the metrics start after them.
     pub trade_from_ms: Option<i64>,
     /// The candles the model's proposals are scored on (what came after
-    /// each one); None: `histories`. A window passes the whole history so
+    /// each one); None: the loaded `candles` (a model needs them loaded). A window passes the whole history so
     /// that a proposal near its end is still scored.
     pub outcome_histories: Option<&'a [History]>,
 }
 
 /// The configuration a backtest runs with: the files decide the symbols and
 /// the interval; every proposal goes to the paper exchange at once.
-pub fn backtest_config(config: &Config, histories: &[History]) -> Config {
+pub fn backtest_config(
+    config: &Config,
+    symbols: Vec<Symbol>,
+    interval: Option<Interval>,
+) -> Config {
     let mut c = config.clone();
-    c.market.symbols = histories.iter().map(|h| h.symbol.clone()).collect();
-    if let Some(h) = histories.first() {
-        c.market.interval = h.interval;
+    c.market.symbols = symbols;
+    if let Some(interval) = interval {
+        c.market.interval = interval;
     }
     c.engine.mode = Mode::Paper;
     c.engine.automation = Automation::Auto;
@@ -96,7 +111,19 @@ pub fn backtest_config(config: &Config, histories: &[History]) -> Config {
 
 pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
     let started = Instant::now();
-    let config = backtest_config(spec.config, spec.histories);
+    let loaded = match &spec.candles {
+        Candles::Loaded(histories) => Some(*histories),
+        Candles::Streamed(_) => None,
+    };
+    let mut lanes: Vec<Lane> = match spec.candles {
+        Candles::Loaded(histories) => histories.iter().map(Lane::loaded).collect(),
+        Candles::Streamed(streams) => streams.into_iter().map(Lane::streamed).collect(),
+    };
+    let config = backtest_config(
+        spec.config,
+        lanes.iter().map(|l| l.symbol.clone()).collect(),
+        lanes.first().map(|l| l.interval),
+    );
     let funding = match spec.funding {
         Some(path) => FundingSchedule::load_csv(path, config.paper.funding_rate)
             .map_err(|e| format!("--funding: {e}"))?,
@@ -109,6 +136,11 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
     let judged = Arc::new(Mutex::new(Vec::new()));
     let mut model_info = None;
     if let Some(choice) = spec.model {
+        if loaded.is_none() && spec.outcome_histories.is_none() {
+            return Err(
+                "a model's proposals are scored on loaded candles, not streamed ones".into(),
+            );
+        }
         let model = load_model(&config, choice.setting, choice.onnxruntime)?;
         let manifest = model.manifest();
         let horizon = manifest
@@ -127,35 +159,28 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
     let mut runner = Runner::new(engine, exchange, None);
     runner.quiet = true;
 
-    let total: u64 = spec.histories.iter().map(|h| h.candles.len() as u64).sum();
+    let total: u64 = lanes.iter().map(|l| l.total).sum();
     let step_ms = config.market.interval.duration_ms();
-    let mut next = vec![0usize; spec.histories.len()];
     let mut curve = EquityCurve::new();
     let mut progress: Option<Progress> = None;
     let mut done = 0u64;
     let mut traded = 0u64;
     // The earliest open time still to come; every symbol's candle of that
     // time goes through before the curve takes its sample.
-    while let Some(open_ms) = spec
-        .histories
+    while let Some(open_ms) = lanes
         .iter()
-        .zip(&next)
-        .filter_map(|(h, &i)| h.candles.get(i).map(|c| c.open_time_ms))
+        .filter_map(|l| l.next.as_ref().map(|c| c.open_time_ms))
         .min()
     {
         let at_ms = open_ms + step_ms;
         let warming = spec.trade_from_ms.is_some_and(|t| open_ms < t);
-        for (h, i) in spec.histories.iter().zip(next.iter_mut()) {
-            let Some(candle) = h.candles.get(*i) else {
-                continue;
-            };
-            if candle.open_time_ms != open_ms {
+        for lane in lanes.iter_mut() {
+            if lane.next.as_ref().is_none_or(|c| c.open_time_ms != open_ms) {
                 continue;
             }
-            *i += 1;
             let event = Event::Candle {
-                symbol: h.symbol.clone(),
-                candle: candle.clone(),
+                symbol: lane.symbol.clone(),
+                candle: lane.advance()?,
             };
             if warming {
                 runner.warm(vec![(at_ms, event)]);
@@ -174,7 +199,7 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
             engine.last_equity(),
             !engine.book().positions.is_empty(),
         );
-        if spec.progress && done % 65_536 < spec.histories.len() as u64 {
+        if spec.progress && done % 65_536 < lanes.len() as u64 {
             match &progress {
                 Some(p) => p.set(done),
                 None if started.elapsed() > Duration::from_secs(1) => {
@@ -193,8 +218,11 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
         p.set(done);
         p.finish();
     }
-    let engine = runner.engine;
-    let trades = engine.trades().to_vec();
+    for lane in &lanes {
+        lane.warn_missing();
+    }
+    let mut engine = runner.engine;
+    let trades = engine.take_trades();
     let open: Vec<_> = engine.book().positions.values().collect();
     let costs = Costs {
         fees: trades.iter().map(|t| t.fees).sum::<Decimal>()
@@ -215,8 +243,69 @@ pub fn run(spec: BacktestSpec<'_>) -> Result<BacktestResult, String> {
         equity: curve.points,
         ai: model_info.map(|(name, horizon)| {
             let judged = judged.lock().unwrap_or_else(|e| e.into_inner());
-            let outcomes = spec.outcome_histories.unwrap_or(spec.histories);
+            let outcomes = spec.outcome_histories.or(loaded).unwrap_or_default();
             judged::evaluate(name, &judged, outcomes, horizon)
         }),
     })
+}
+
+/// One symbol's candles on their way into the run, the next one in hand.
+struct Lane<'a> {
+    symbol: Symbol,
+    interval: Interval,
+    next: Option<Candle>,
+    /// How many candles there will be, at most (for the progress bar).
+    total: u64,
+    rest: Rest<'a>,
+}
+
+enum Rest<'a> {
+    Loaded(std::slice::Iter<'a, Candle>),
+    Streamed(Box<StreamedHistory>),
+}
+
+impl<'a> Lane<'a> {
+    fn loaded(h: &'a History) -> Lane<'a> {
+        let mut rest = h.candles.iter();
+        Lane {
+            symbol: h.symbol.clone(),
+            interval: h.interval,
+            next: rest.next().cloned(),
+            total: h.candles.len() as u64,
+            rest: Rest::Loaded(rest),
+        }
+    }
+
+    fn streamed(s: StreamedHistory) -> Lane<'a> {
+        Lane {
+            symbol: s.symbol.clone(),
+            interval: s.interval,
+            next: Some(s.first.clone()),
+            total: s.stream.rows(),
+            rest: Rest::Streamed(Box::new(s)),
+        }
+    }
+
+    /// The candle in hand, and the next one taken up (within the range).
+    fn advance(&mut self) -> Result<Candle, String> {
+        let following = match &mut self.rest {
+            Rest::Loaded(iter) => iter.next().cloned(),
+            Rest::Streamed(s) => s
+                .stream
+                .next_candle()
+                .map_err(|e| e.to_string())?
+                .filter(|c| s.range.to_ms.is_none_or(|t| c.open_time_ms < t)),
+        };
+        Ok(std::mem::replace(&mut self.next, following)
+            .unwrap_or_else(|| unreachable!("advance is called only with a candle in hand")))
+    }
+
+    /// A streamed file's gaps are known once it has been read.
+    fn warn_missing(&self) {
+        if let Rest::Streamed(s) = &self.rest
+            && s.stream.missing() > 0
+        {
+            log::warn!(target: "backtest", "{}: {} candle(s) missing in the range; the run stepped over the gaps", s.path.display(), s.stream.missing());
+        }
+    }
 }

@@ -10,7 +10,7 @@ use crate::domain::time::utc_day_start;
 use super::input::History;
 use super::judged::AiEvaluation;
 use super::metrics::Metrics;
-use super::run::{BacktestSpec, ModelChoice, run};
+use super::run::{BacktestSpec, Candles, ModelChoice, run};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -172,7 +172,7 @@ fn run_window(
     }
     let result = run(BacktestSpec {
         config,
-        histories: &cut,
+        candles: Candles::Loaded(&cut),
         funding,
         model,
         progress: false,

@@ -295,6 +295,11 @@ impl Engine {
     }
 
     /// Closed round trips so far, oldest first.
+    /// The closed trades, taken out (the engine keeps none after).
+    pub fn take_trades(&mut self) -> Vec<TradeRecord> {
+        std::mem::take(&mut self.trades)
+    }
+
     pub fn trades(&self) -> &[TradeRecord] {
         &self.trades
     }

@@ -81,60 +81,26 @@ pub fn symbol_of_path(path: &Path) -> Option<Symbol> {
 
 /// Reads a whole candle file.
 pub fn load(path: &Path) -> Result<CandleFile, CsvError> {
-    let io = |source| CsvError::Io {
+    let content = std::fs::read_to_string(path).map_err(|source| CsvError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    // One read and one reused field list: parsing, not I/O, is the cost here.
-    let content = std::fs::read_to_string(path).map_err(io)?;
+    })?;
     let mut rows: Vec<(usize, Candle)> = Vec::with_capacity(content.len() / 64);
-    // (layout, number of columns every row must have)
-    let mut layout: Option<(CsvLayout, usize)> = None;
-    let mut fields: Vec<&str> = Vec::new();
+    let mut reader = Rows::new(path);
     for (index, line) in content.lines().enumerate() {
-        let line_no = index + 1;
-        let text = line.trim();
-        if text.is_empty() {
-            continue;
+        if let Some(candle) = reader.row(index + 1, line, parse_row)? {
+            rows.push((index + 1, candle));
         }
-        let malformed = |problem: String| CsvError::Malformed {
-            path: path.to_path_buf(),
-            line: line_no,
-            problem,
-        };
-        fields.clear();
-        fields.extend(text.split(',').map(str::trim));
-        if rows.is_empty() && layout.is_none() && fields[0].parse::<i64>().is_err() {
-            layout = Some(layout_of_header(&fields).map_err(malformed)?);
-            continue;
-        }
-        let (this_layout, columns) = match layout {
-            Some(l) => l,
-            None => {
-                let l = layout_of_row(fields.len()).map_err(malformed)?;
-                layout = Some(l);
-                l
-            }
-        };
-        if fields.len() != columns {
-            return Err(malformed(format!(
-                "{} columns, but the file has {columns}",
-                fields.len()
-            )));
-        }
-        debug_assert!(matches!(
-            this_layout,
-            CsvLayout::Shared | CsvLayout::Binance
-        ));
-        rows.push((line_no, parse_row(&fields).map_err(malformed)?));
     }
-    let layout = layout.map_or(CsvLayout::Shared, |(l, _)| l);
+    let layout = reader.layout();
     if rows.is_empty() {
         return Err(CsvError::Empty {
             path: path.to_path_buf(),
         });
     }
-    let interval = infer_interval(path, &rows)?;
+    let mut step = MinStep::default();
+    rows.iter().for_each(|(_, c)| step.push(c.open_time_ms));
+    let interval = interval_of_step(path, step.step)?;
     let (candles, gaps, skipped) = sequence(rows, interval);
     Ok(CandleFile {
         path: path.to_path_buf(),
@@ -144,6 +110,96 @@ pub fn load(path: &Path) -> Result<CandleFile, CsvError> {
         gaps,
         skipped,
     })
+}
+
+/// The line-by-line reading both the loader and the stream share: blank
+/// lines skipped, the header recognised, the layout fixed by the header or
+/// the first row, every row checked for its column count.
+pub(super) struct Rows {
+    path: PathBuf,
+    layout: Option<(CsvLayout, usize)>,
+    data_rows: usize,
+    /// Field bounds of the current line, reused from row to row.
+    bounds: Vec<(usize, usize)>,
+}
+
+/// The fields of one data row.
+pub(super) struct Fields<'a> {
+    line: &'a str,
+    bounds: &'a [(usize, usize)],
+}
+
+impl<'a> Fields<'a> {
+    fn get(&self, i: usize) -> &'a str {
+        let (from, to) = self.bounds[i];
+        self.line[from..to].trim()
+    }
+}
+
+impl Rows {
+    pub(super) fn new(path: &Path) -> Rows {
+        Rows {
+            path: path.to_path_buf(),
+            layout: None,
+            data_rows: 0,
+            bounds: Vec::with_capacity(BINANCE_COLUMNS),
+        }
+    }
+
+    pub(super) fn layout(&self) -> CsvLayout {
+        self.layout.map_or(CsvLayout::Shared, |(l, _)| l)
+    }
+
+    /// `parse` on the line's fields when it is a data row; None for a blank
+    /// line or the header.
+    pub(super) fn row<T>(
+        &mut self,
+        line_no: usize,
+        line: &str,
+        parse: impl FnOnce(&Fields) -> Result<T, String>,
+    ) -> Result<Option<T>, CsvError> {
+        let text = line.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let malformed = |problem: String| CsvError::Malformed {
+            path: self.path.clone(),
+            line: line_no,
+            problem,
+        };
+        self.bounds.clear();
+        let mut from = 0;
+        for (i, _) in text.match_indices(',') {
+            self.bounds.push((from, i));
+            from = i + 1;
+        }
+        self.bounds.push((from, text.len()));
+        let fields = Fields {
+            line: text,
+            bounds: &self.bounds,
+        };
+        if self.data_rows == 0 && self.layout.is_none() && fields.get(0).parse::<i64>().is_err() {
+            let names: Vec<&str> = (0..self.bounds.len()).map(|i| fields.get(i)).collect();
+            self.layout = Some(layout_of_header(&names).map_err(malformed)?);
+            return Ok(None);
+        }
+        let columns = match self.layout {
+            Some((_, columns)) => columns,
+            None => {
+                let l = layout_of_row(self.bounds.len()).map_err(malformed)?;
+                self.layout = Some(l);
+                l.1
+            }
+        };
+        if self.bounds.len() != columns {
+            return Err(malformed(format!(
+                "{} columns, but the file has {columns}",
+                self.bounds.len()
+            )));
+        }
+        self.data_rows += 1;
+        parse(&fields).map(Some).map_err(malformed)
+    }
 }
 
 const SHARED_HEADER: [&str; 6] = ["open_time_ms", "open", "high", "low", "close", "volume"];
@@ -182,24 +238,31 @@ fn layout_of_row(columns: usize) -> Result<(CsvLayout, usize), String> {
     }
 }
 
-fn parse_row(fields: &[&str]) -> Result<Candle, String> {
-    let raw_time: i64 = fields[0]
+pub(super) fn parse_open_time(fields: &Fields) -> Result<i64, String> {
+    let field = fields.get(0);
+    let raw_time: i64 = field
         .parse()
-        .map_err(|_| format!("open time `{}` is not an integer", fields[0]))?;
+        .map_err(|_| format!("open time `{field}` is not an integer"))?;
     // data.binance.vision switched some archives to microseconds in 2025.
-    let open_time_ms = if raw_time > 100_000_000_000_000 {
+    Ok(if raw_time > 100_000_000_000_000 {
         raw_time / 1000
     } else {
         raw_time
-    };
+    })
+}
+
+pub(super) fn parse_row(fields: &Fields) -> Result<Candle, String> {
+    let open_time_ms = parse_open_time(fields)?;
     let price = |i: usize, name: &str| -> Result<Price, String> {
-        fields[i]
+        let field = fields.get(i);
+        field
             .parse::<Price>()
-            .map_err(|e| format!("{name} `{}`: {e}", fields[i]))
+            .map_err(|e| format!("{name} `{field}`: {e}"))
     };
-    let volume = fields[5]
+    let volume = fields.get(5);
+    let volume = volume
         .parse::<Qty>()
-        .map_err(|e| format!("volume `{}`: {e}", fields[5]))?;
+        .map_err(|e| format!("volume `{volume}`: {e}"))?;
     Candle::new(
         open_time_ms,
         price(1, "open")?,
@@ -212,12 +275,26 @@ fn parse_row(fields: &[&str]) -> Result<Candle, String> {
     .map_err(|e| e.to_string())
 }
 
-fn infer_interval(path: &Path, rows: &[(usize, Candle)]) -> Result<Interval, CsvError> {
-    let step = rows
-        .windows(2)
-        .map(|w| w[1].1.open_time_ms - w[0].1.open_time_ms)
-        .filter(|&s| s > 0)
-        .min();
+/// The smallest positive step between consecutive open times, in file
+/// order: what tells a file's interval.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct MinStep {
+    previous: Option<i64>,
+    pub(super) step: Option<i64>,
+}
+
+impl MinStep {
+    pub(super) fn push(&mut self, t: i64) {
+        if let Some(p) = self.previous
+            && t > p
+        {
+            self.step = Some(self.step.map_or(t - p, |s| s.min(t - p)));
+        }
+        self.previous = Some(t);
+    }
+}
+
+pub(super) fn interval_of_step(path: &Path, step: Option<i64>) -> Result<Interval, CsvError> {
     match step {
         // A single candle cannot show its interval; treat it as 1m, the finest.
         None => Ok(Interval::M1),

@@ -2,6 +2,7 @@
 
 pub mod continuity;
 pub mod csv;
+pub mod csv_stream;
 pub mod demo;
 mod rng;
 pub mod series;
