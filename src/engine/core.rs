@@ -64,6 +64,10 @@ pub struct RunStats {
     pub max_drawdown: Decimal,
     pub breaker_trips: u32,
     pub cooldowns: u32,
+    /// The equity of the previous observation: while it stays the same
+    /// (flat), peak and drawdown cannot move (a decimal division saved).
+    #[serde(skip)]
+    last_equity: Option<Decimal>,
 }
 
 impl RunStats {
@@ -71,6 +75,9 @@ impl RunStats {
         self.first_ms.get_or_insert(at_ms);
         self.last_ms = at_ms;
         self.start_equity.get_or_insert(equity);
+        if self.last_equity.replace(equity) == Some(equity) {
+            return;
+        }
         if equity > self.peak_equity {
             self.peak_equity = equity;
         }
@@ -407,7 +414,8 @@ impl Engine {
     }
 
     /// Off where no one reads decisions as text (a backtest): proposals
-    /// come without their reasons and refusals are not announced.
+    /// come without their reasons (a traded one still gets them), refusals
+    /// are not announced, and fills and closes are not narrated.
     pub fn set_explaining(&mut self, on: bool) {
         self.explaining = on;
     }
@@ -709,6 +717,20 @@ impl Engine {
             .collect();
         self.charts[index] = Arc::new(points);
         self.charts_stale[index] = false;
+    }
+
+    /// A notice of routine trading (a fill, a close) that only someone
+    /// watching reads: not even formatted where nobody does (a backtest,
+    /// see `set_explaining`).
+    pub(super) fn narrate(
+        &self,
+        out: &mut Vec<Action>,
+        level: NoticeLevel,
+        text: impl FnOnce() -> String,
+    ) {
+        if self.explaining {
+            self.notice(out, level, text());
+        }
     }
 
     pub(super) fn notice(&self, out: &mut Vec<Action>, level: NoticeLevel, text: String) {

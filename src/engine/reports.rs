@@ -144,6 +144,9 @@ impl Engine {
 
     /// Appends the order's current state to the journal.
     fn journal_order(&self, id: &ClientOrderId, at_ms: i64, out: &mut Vec<Action>) {
+        if !self.journaling {
+            return;
+        }
         if let Some(order) = self.book.orders.get(id) {
             out.push(Action::Journal(Record::Order(OrderRecord {
                 at_ms,
@@ -234,7 +237,9 @@ impl Engine {
         {
             open.exit_reason = Some(reason.to_string());
         }
-        out.push(Action::Journal(Record::Fill(fill.clone())));
+        if self.journaling {
+            out.push(Action::Journal(Record::Fill(fill.clone())));
+        }
         let reference = plan
             .as_ref()
             .filter(|_| !self.book.positions.contains_key(&fill.symbol))
@@ -244,14 +249,12 @@ impl Engine {
                 if let Some(reference) = reference {
                     self.anchor_levels(&fill, reference);
                 }
-                self.notice(
-                    out,
-                    NoticeLevel::Info,
+                self.narrate(out, NoticeLevel::Info, || {
                     format!(
                         "{}: {} {} filled at {}",
                         fill.symbol, fill.side, fill.qty, fill.price
-                    ),
-                );
+                    )
+                });
                 let decision = self
                     .book
                     .positions
@@ -265,21 +268,23 @@ impl Engine {
             }
             FillEffect::Added | FillEffect::Reduced => self.journal_position(&fill.symbol, out),
             FillEffect::Closed(trade) => {
-                self.notice(
+                self.narrate(
                     out,
                     if trade.pnl.is_sign_negative() {
                         NoticeLevel::Warn
                     } else {
                         NoticeLevel::Info
                     },
-                    format!(
-                        "{}: {} closed by {} at {}, PnL {} USDT",
-                        trade.symbol,
-                        trade.side,
-                        trade.exit_reason,
-                        trade.exit_price,
-                        trade.pnl.round_dp(2)
-                    ),
+                    || {
+                        format!(
+                            "{}: {} closed by {} at {}, PnL {} USDT",
+                            trade.symbol,
+                            trade.side,
+                            trade.exit_reason,
+                            trade.exit_price,
+                            trade.pnl.round_dp(2)
+                        )
+                    },
                 );
                 self.cancel_working(&fill.symbol, |o| o.request.leg.is_reducing(), out);
                 self.journal_position(&fill.symbol, out);
@@ -301,7 +306,9 @@ impl Engine {
                         ),
                     );
                 }
-                out.push(Action::Journal(Record::Trade(trade.clone())));
+                if self.journaling {
+                    out.push(Action::Journal(Record::Trade(trade.clone())));
+                }
                 self.record_trade(*trade);
             }
             FillEffect::Ignored => self.notice(
@@ -425,12 +432,17 @@ impl Engine {
         let Some(id) = decision_id else { return };
         if let Some(record) = self.decisions.iter_mut().find(|d| d.id == id) {
             record.status = status;
-            let record = record.clone();
-            out.push(Action::Journal(Record::Decision(Box::new(record))));
+            if self.journaling {
+                let record = record.clone();
+                out.push(Action::Journal(Record::Decision(Box::new(record))));
+            }
         }
     }
 
     pub(super) fn journal_position(&self, symbol: &Symbol, out: &mut Vec<Action>) {
+        if !self.journaling {
+            return;
+        }
         let open = self.book.positions.get(symbol);
         out.push(Action::Journal(Record::Position(PositionRecord {
             at_ms: self.now_ms,

@@ -132,6 +132,9 @@ pub struct PaperExchange {
     config: PaperConfig,
     funding: FundingSchedule,
     state: PaperState,
+    /// Each position's liquidation price, worked out once: it moves only
+    /// with the side and the entry price. Derived, so not part of the state.
+    liquidations: Vec<(Symbol, Side, Price, Option<Price>)>,
 }
 
 impl PaperExchange {
@@ -140,6 +143,7 @@ impl PaperExchange {
             config: config.clone(),
             funding,
             state: PaperState::default(),
+            liquidations: Vec::new(),
         }
     }
 
@@ -178,6 +182,28 @@ impl PaperExchange {
     pub fn liquidation_price(&self, symbol: &Symbol) -> Option<Price> {
         let position = self.state.positions.get(symbol)?;
         self.liquidation_of(position)
+    }
+
+    /// [`Self::liquidation_of`], remembered per symbol until the position's
+    /// side or entry price changes (every candle of a held position asks).
+    fn liquidation_cached(&mut self, position: &Position) -> Option<Price> {
+        let key = (&position.symbol, position.side, position.entry_price);
+        if let Some(&(_, _, _, liq)) = self
+            .liquidations
+            .iter()
+            .find(|(s, side, entry, _)| (s, *side, *entry) == key)
+        {
+            return liq;
+        }
+        let liq = self.liquidation_of(position);
+        self.liquidations.retain(|(s, ..)| *s != position.symbol);
+        self.liquidations.push((
+            position.symbol.clone(),
+            position.side,
+            position.entry_price,
+            liq,
+        ));
+        liq
     }
 
     fn liquidation_of(&self, position: &Position) -> Option<Price> {
@@ -483,9 +509,10 @@ impl PaperExchange {
     /// take-profit is cancelled with the flat position.
     fn position_events(&mut self, at_ms: i64, symbol: &Symbol, span: Span) -> Vec<ExecReport> {
         let mut out = Vec::new();
-        let Some(side) = self.state.positions.get(symbol).map(|p| p.side) else {
+        let Some(held) = self.state.positions.get(symbol).cloned() else {
             return out;
         };
+        let side = held.side;
         let closing = side.opposite();
         let active = |o: &WorkingOrder| {
             o.request.leg.is_reducing()
@@ -509,6 +536,28 @@ impl PaperExchange {
             ids
         };
 
+        let beyond = |price: Price, level: Price| match side {
+            Side::Buy => price <= level,
+            Side::Sell => price >= level,
+        };
+        let extreme = match side {
+            Side::Buy => span.low,
+            Side::Sell => span.high,
+        };
+        // Most candles of a held position reach no order and come nowhere
+        // near the liquidation price: nothing to do (the steps below would
+        // find nothing either).
+        let liquidation = self.liquidation_cached(&held);
+        if liquidation.is_none_or(|liq| !beyond(extreme, liq))
+            && !self.state.orders.iter().any(|o| {
+                o.request.symbol == *symbol
+                    && active(o)
+                    && hit_price(o.request.side, o.request.kind, span).is_some()
+            })
+        {
+            return out;
+        }
+
         // 1. Favourable orders reached by the first price itself.
         let at_start = self.ids_where(symbol, |o| {
             active(o)
@@ -523,11 +572,7 @@ impl PaperExchange {
         let Some(position) = self.state.positions.get(symbol).cloned() else {
             return out;
         };
-        let liquidation = self.liquidation_of(&position);
-        let beyond = |price: Price, level: Price| match side {
-            Side::Buy => price <= level,
-            Side::Sell => price >= level,
-        };
+        let liquidation = self.liquidation_cached(&position);
         if let Some(liq) = liquidation
             && beyond(span.start, liq)
         {
@@ -558,10 +603,6 @@ impl PaperExchange {
         }
         let Some(position) = self.state.positions.get(symbol).cloned() else {
             return out;
-        };
-        let extreme = match side {
-            Side::Buy => span.low,
-            Side::Sell => span.high,
         };
         if let Some(liq) = liquidation
             && beyond(extreme, liq)
