@@ -16,12 +16,11 @@ Opset ai.onnx 17 and IR version 8, both well within onnxruntime 1.31.1; the same
 weights always give the same bytes.
 """
 
-import json
-
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+
+from onnx_io import parity_json, run_onnx
 
 INPUT_NAME = "features"
 OUTPUT_NAME = "action_probs"
@@ -70,25 +69,9 @@ def policy_to_onnx(mean: np.ndarray, std: np.ndarray, clip: float,
 
 def onnx_action_probs(model_bytes: bytes, rows: np.ndarray) -> np.ndarray:
     """Runs the policy with python onnxruntime (CPU) on float32 rows."""
-    session = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
-    inputs, outputs = session.get_inputs(), session.get_outputs()
-    if [i.name for i in inputs] != [INPUT_NAME] or [o.name for o in outputs] != [OUTPUT_NAME]:
-        raise RuntimeError(f"ONNX model has inputs {[i.name for i in inputs]} and outputs "
-                           f"{[o.name for o in outputs]}, expected [{INPUT_NAME}] and [{OUTPUT_NAME}]")
-    if inputs[0].type != "tensor(float)" or outputs[0].type != "tensor(float)":
-        raise RuntimeError(f"ONNX model types are {inputs[0].type} -> {outputs[0].type}, expected float32")
-    return session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(rows, dtype=np.float32)})[0]
+    return run_onnx(model_bytes, rows, INPUT_NAME, OUTPUT_NAME)
 
 
 def policy_parity_fixture(model_bytes: bytes, rows: np.ndarray) -> str:
-    """models/<name>.parity.json: float32 rows and python onnxruntime's outputs."""
-    rows = np.asarray(rows, dtype=np.float32)
-    outputs = onnx_action_probs(model_bytes, rows)
-    fixture = {
-        "input": INPUT_NAME,
-        "output": OUTPUT_NAME,
-        # float(np.float32) is exact and json writes the shortest repr that reads back to it.
-        "rows": [[float(v) for v in row] for row in rows],
-        "outputs": [[float(v) for v in row] for row in outputs],
-    }
-    return json.dumps(fixture, allow_nan=False) + "\n"
+    """models/<name>.parity.json: the policy's rows and outputs (see onnx_io)."""
+    return parity_json(model_bytes, rows, INPUT_NAME, OUTPUT_NAME)

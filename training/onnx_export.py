@@ -1,15 +1,14 @@
 """LightGBM -> ONNX, in the shape the cockpit loads: one input `features` float32
 [N, K], one output `probabilities` float32 [N, 2] (column 1 = take profit first)."""
 
-import json
-
 import lightgbm as lgb
 import numpy as np
 import onnx
 import onnxmltools
-import onnxruntime as ort
 from onnx.utils import Extractor
 from onnxmltools.convert.common.data_types import FloatTensorType
+
+from onnx_io import parity_json, run_onnx
 
 INPUT_NAME = "features"
 OUTPUT_NAME = "probabilities"
@@ -41,28 +40,9 @@ def to_onnx(booster: lgb.Booster, n_inputs: int) -> bytes:
 
 def onnx_probabilities(model_bytes: bytes, rows: np.ndarray) -> np.ndarray:
     """Runs the ONNX model on float32 rows with python onnxruntime (CPU)."""
-    session = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
-    inputs = session.get_inputs()
-    outputs = session.get_outputs()
-    if [i.name for i in inputs] != [INPUT_NAME] or [o.name for o in outputs] != [OUTPUT_NAME]:
-        raise RuntimeError(f"ONNX model has inputs {[i.name for i in inputs]} and outputs "
-                           f"{[o.name for o in outputs]}, expected [{INPUT_NAME}] and [{OUTPUT_NAME}]")
-    if inputs[0].type != "tensor(float)" or outputs[0].type != "tensor(float)":
-        raise RuntimeError(f"ONNX model types are {inputs[0].type} -> {outputs[0].type}, expected float32")
-    return session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(rows, dtype=np.float32)})[0]
+    return run_onnx(model_bytes, rows, INPUT_NAME, OUTPUT_NAME)
 
 
 def parity_fixture(model_bytes: bytes, rows: np.ndarray) -> str:
-    """models/<name>.parity.json: float32 rows and python onnxruntime's outputs, for
-    the cockpit to check that its runtime gives the same numbers."""
-    rows = np.asarray(rows, dtype=np.float32)
-    outputs = onnx_probabilities(model_bytes, rows)
-    fixture = {
-        "input": INPUT_NAME,
-        "output": OUTPUT_NAME,
-        # float(np.float32) is exact, and json writes the shortest repr that reads back
-        # to the same double, which is the same float32.
-        "rows": [[float(v) for v in row] for row in rows],
-        "outputs": [[float(v) for v in row] for row in outputs],
-    }
-    return json.dumps(fixture, allow_nan=False) + "\n"
+    """models/<name>.parity.json: the GBM's rows and outputs (see onnx_io)."""
+    return parity_json(model_bytes, rows, INPUT_NAME, OUTPUT_NAME)
