@@ -536,7 +536,12 @@ impl Engine {
         // History that warms the indicators up says nothing about today's
         // positions: it must not move their marks or the breaker.
         if !self.warming {
-            self.book.marks.insert(symbol.clone(), candle.close);
+            match self.book.marks.get_mut(&symbol) {
+                Some(mark) => *mark = candle.close,
+                None => {
+                    self.book.marks.insert(symbol.clone(), candle.close);
+                }
+            }
         }
         let open_time = candle.open_time_ms;
         let closed = candle.closed;

@@ -823,16 +823,19 @@ impl Exchange for PaperExchange {
             }
         }
 
-        self.state.markets.insert(
-            symbol.clone(),
-            SeenMarket {
-                open_time_ms: candle.open_time_ms,
-                close: candle.close,
-                high: candle.high,
-                low: candle.low,
-                funding_settled_ms,
-            },
-        );
+        let seen = SeenMarket {
+            open_time_ms: candle.open_time_ms,
+            close: candle.close,
+            high: candle.high,
+            low: candle.low,
+            funding_settled_ms,
+        };
+        match self.state.markets.get_mut(symbol) {
+            Some(market) => *market = seen,
+            None => {
+                self.state.markets.insert(symbol.clone(), seen);
+            }
+        }
         out
     }
 }
