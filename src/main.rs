@@ -600,13 +600,17 @@ fn run_cockpit(loaded: Loaded, args: &RunArgs) -> anyhow::Result<()> {
         ended
     });
     let shutdown = cockpit::tui::Shutdown::default();
+    let ui_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Weak: the engine still stops when the UI's sender goes away.
     runtime.spawn(watch_signals(
         shutdown.clone(),
-        command_tx.clone(),
+        command_tx.downgrade(),
         engine_done_rx,
+        ui_done.clone(),
     ));
 
     let ui_result = cockpit::tui::run(snapshot_rx, command_tx, &config.ui, shutdown);
+    ui_done.store(true, std::sync::atomic::Ordering::SeqCst);
     let stopped =
         runtime.block_on(async { tokio::time::timeout(Duration::from_secs(3), engine_task).await });
     runtime.shutdown_timeout(Duration::from_millis(500));
@@ -627,8 +631,9 @@ fn run_cockpit(loaded: Loaded, args: &RunArgs) -> anyhow::Result<()> {
 /// leave on its own, the process exits from here.
 async fn watch_signals(
     shutdown: cockpit::tui::Shutdown,
-    commands: mpsc::Sender<cockpit::engine::Command>,
+    commands: mpsc::WeakSender<cockpit::engine::Command>,
     mut engine_done: watch::Receiver<bool>,
+    ui_done: Arc<std::sync::atomic::AtomicBool>,
 ) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut hup)) = (
@@ -644,14 +649,20 @@ async fn watch_signals(
     };
     log::info!("{name}: leaving");
     shutdown.request();
-    let _ = commands
-        .send_timeout(cockpit::engine::Command::Shutdown, Duration::from_secs(1))
-        .await;
+    if let Some(commands) = commands.upgrade() {
+        let _ = commands
+            .send_timeout(cockpit::engine::Command::Shutdown, Duration::from_secs(1))
+            .await;
+    }
     let stopped = tokio::time::timeout(Duration::from_secs(3), engine_done.wait_for(|done| *done))
         .await
         .is_ok_and(|r| r.is_ok());
-    // A live UI loop returns within a frame and main exits before this wakes.
+    // A live UI loop returns within a frame (restoring the terminal) and
+    // main ends the process; only a UI stuck on a dead terminal is left.
     tokio::time::sleep(Duration::from_secs(1)).await;
+    if ui_done.load(std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
     if stopped {
         log::warn!("{name}: the terminal did not let go; the engine has stopped, exiting");
         std::process::exit(0);

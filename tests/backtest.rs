@@ -621,6 +621,38 @@ fn a_backtest_with_the_shipped_model_trades_only_what_it_confirmed_and_scores_bo
     );
 }
 
+/// The stream alone gives the loader's candles and counts the same gaps:
+/// on the 15m file with its two real gaps (3,580 and 13,378 candles), whole
+/// and cut so that the range starts inside the first gap and ends inside the
+/// second (which then is not in the range).
+#[test]
+fn a_streamed_file_gives_the_loaders_candles_and_gaps() {
+    let file = shared("klines/BTCUSDT-15m-umfutures.csv");
+    let day = |d: &str| cockpit::collect::parse_time(d).unwrap();
+    for (range, gaps) in [
+        (TimeRange::ALL, 3_580 + 13_378),
+        (
+            TimeRange {
+                from_ms: Some(day("2022-12-01")),
+                to_ms: Some(day("2024-06-01")),
+            },
+            3_580,
+        ),
+    ] {
+        let loaded = backtest::load(std::slice::from_ref(&file), range).unwrap();
+        let mut s = backtest::stream(std::slice::from_ref(&file), range)
+            .unwrap()
+            .remove(0);
+        let mut candles = vec![s.first.clone()];
+        while let Some(c) = s.next_in_range().unwrap() {
+            candles.push(c);
+        }
+        assert!(candles == loaded[0].candles, "{range:?}");
+        assert_eq!(loaded[0].missing, gaps, "{range:?}");
+        assert_eq!(s.missing, gaps, "{range:?}");
+    }
+}
+
 /// `cockpit backtest` without a model or windows reads its files as it
 /// goes; the result must be the loaded run's, over the whole file and over
 /// a range cut out of it.

@@ -115,6 +115,24 @@ pub struct StreamedHistory {
     pub range: TimeRange,
     pub stream: CandleStream,
     pub first: Candle,
+    /// Candles missing in the range so far (the gaps before kept candles).
+    pub missing: i64,
+}
+
+impl StreamedHistory {
+    /// The candle after the ones read so far, None past the range's end.
+    /// (The first one is `first`, read when the file was opened.)
+    pub fn next_in_range(&mut self) -> Result<Option<Candle>, CsvError> {
+        let before = self.stream.missing();
+        let kept = self
+            .stream
+            .next_candle()?
+            .filter(|c| self.range.to_ms.is_none_or(|t| c.open_time_ms < t));
+        if kept.is_some() {
+            self.missing += self.stream.missing() - before;
+        }
+        Ok(kept)
+    }
 }
 
 /// The files opened for streaming, with the same checks and messages as
@@ -123,29 +141,34 @@ pub fn stream(paths: &[PathBuf], range: TimeRange) -> Result<Vec<StreamedHistory
     let files = each_file(paths, |path| {
         let mut stream = CandleStream::open(path)?;
         let first = loop {
+            let before = stream.missing();
             match stream.next_candle()? {
                 Some(c) if range.to_ms.is_some_and(|t| c.open_time_ms >= t) => break None,
-                Some(c) if range.contains(c.open_time_ms) => break Some(c),
+                // As the loader counts: a gap belongs to the candle after it.
+                Some(c) if range.contains(c.open_time_ms) => {
+                    break Some((c, stream.missing() - before));
+                }
                 Some(_) => {}
                 None => break None,
             }
         };
         let interval = stream.interval();
         let in_range = first
-            .map(|first| (stream, first))
+            .map(|(first, missing)| (stream, first, missing))
             .ok_or_else(|| empty_range(path, range));
         Ok((interval, in_range))
     })?;
     Ok(files
         .into_iter()
         .map(
-            |(symbol, interval, path, (stream, first))| StreamedHistory {
+            |(symbol, interval, path, (stream, first, missing))| StreamedHistory {
                 symbol,
                 interval,
                 path,
                 range,
                 stream,
                 first,
+                missing,
             },
         )
         .collect())

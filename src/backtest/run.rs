@@ -290,11 +290,7 @@ impl<'a> Lane<'a> {
     fn advance(&mut self) -> Result<Candle, String> {
         let following = match &mut self.rest {
             Rest::Loaded(iter) => iter.next().cloned(),
-            Rest::Streamed(s) => s
-                .stream
-                .next_candle()
-                .map_err(|e| e.to_string())?
-                .filter(|c| s.range.to_ms.is_none_or(|t| c.open_time_ms < t)),
+            Rest::Streamed(s) => s.next_in_range().map_err(|e| e.to_string())?,
         };
         Ok(std::mem::replace(&mut self.next, following)
             .unwrap_or_else(|| unreachable!("advance is called only with a candle in hand")))
@@ -303,9 +299,9 @@ impl<'a> Lane<'a> {
     /// A streamed file's gaps are known once it has been read.
     fn warn_missing(&self) {
         if let Rest::Streamed(s) = &self.rest
-            && s.stream.missing() > 0
+            && s.missing > 0
         {
-            log::warn!(target: "backtest", "{}: {} candle(s) missing in the range; the run stepped over the gaps", s.path.display(), s.stream.missing());
+            log::warn!(target: "backtest", "{}: {} candle(s) missing in the range; the run stepped over the gaps", s.path.display(), s.missing);
         }
     }
 }

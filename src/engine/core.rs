@@ -54,7 +54,7 @@ pub struct EngineState {
 }
 
 /// Running figures for summaries: O(1) memory however long the run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RunStats {
     pub first_ms: Option<i64>,
     pub last_ms: i64,
@@ -68,6 +68,29 @@ pub struct RunStats {
     /// (flat), peak and drawdown cannot move (a decimal division saved).
     #[serde(skip)]
     last_equity: Option<Decimal>,
+}
+
+/// The figures, not the cache behind them.
+impl PartialEq for RunStats {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.first_ms,
+            self.last_ms,
+            self.start_equity,
+            self.peak_equity,
+            self.max_drawdown,
+            self.breaker_trips,
+            self.cooldowns,
+        ) == (
+            other.first_ms,
+            other.last_ms,
+            other.start_equity,
+            other.peak_equity,
+            other.max_drawdown,
+            other.breaker_trips,
+            other.cooldowns,
+        )
+    }
 }
 
 impl RunStats {

@@ -34,7 +34,8 @@ impl Engine {
         // model): when the entry gate refuses anyway, the strategy only says
         // whether it would have proposed, and the proposal is counted, not
         // built. A backtest spends most of its proposals on candles where a
-        // position is already open.
+        // position is already open. (The count can include a proposal whose
+        // levels would have been unusable, a zero ATR: only the tally sees it.)
         if !self.journaling
             && !self.explaining
             && !self.confirmer.reads_features()

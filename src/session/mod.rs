@@ -29,6 +29,6 @@ pub fn write_atomic_with(
     let tmp = std::path::PathBuf::from(tmp);
     let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
     write(&mut out)?;
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    out.into_inner().map_err(|e| e.into_error())?;
     std::fs::rename(&tmp, path)
 }
