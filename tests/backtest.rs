@@ -650,6 +650,8 @@ fn a_streamed_file_gives_the_loaders_candles_and_gaps() {
         assert!(candles == loaded[0].candles, "{range:?}");
         assert_eq!(loaded[0].missing, gaps, "{range:?}");
         assert_eq!(s.missing, gaps, "{range:?}");
+        // The progress bar's total: the rows in the range (no duplicates here).
+        assert_eq!(s.stream.rows(), candles.len() as u64, "{range:?}");
     }
 }
 

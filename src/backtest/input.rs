@@ -139,7 +139,7 @@ impl StreamedHistory {
 /// [`load`]; a malformed row further on is found when the run reaches it.
 pub fn stream(paths: &[PathBuf], range: TimeRange) -> Result<Vec<StreamedHistory>, InputError> {
     let files = each_file(paths, |path| {
-        let mut stream = CandleStream::open(path)?;
+        let mut stream = CandleStream::open_counting(path, |t| range.contains(t))?;
         let first = loop {
             let before = stream.missing();
             match stream.next_candle()? {

@@ -31,20 +31,30 @@ impl CandleStream {
     /// Reads the file once for its layout and interval (open times only),
     /// then stands before its first candle.
     pub fn open(path: &Path) -> Result<CandleStream, CsvError> {
+        CandleStream::open_counting(path, |_| true)
+    }
+
+    /// As [`Self::open`], with [`Self::rows`] counting only the rows whose
+    /// open time `counted` keeps (a run's range, for its progress bar).
+    pub fn open_counting(
+        path: &Path,
+        counted: impl Fn(i64) -> bool,
+    ) -> Result<CandleStream, CsvError> {
         let mut reader = open_file(path)?;
         let mut rows = Rows::new(path);
         let mut line = String::new();
         let mut line_no = 0;
         let mut step = MinStep::default();
-        let mut count = 0u64;
+        let (mut any, mut count) = (false, 0u64);
         while read_line(path, &mut reader, &mut line)? {
             line_no += 1;
             if let Some(t) = rows.row(line_no, &line, parse_open_time)? {
                 step.push(t);
-                count += 1;
+                any = true;
+                count += u64::from(counted(t));
             }
         }
-        if count == 0 {
+        if !any {
             return Err(CsvError::Empty {
                 path: path.to_path_buf(),
             });
@@ -72,7 +82,8 @@ impl CandleStream {
         self.layout
     }
 
-    /// Data rows in the file: an upper bound on its candles.
+    /// Data rows in the file (those `open_counting` kept): an upper bound on
+    /// its candles.
     pub fn rows(&self) -> u64 {
         self.row_count
     }
