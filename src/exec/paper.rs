@@ -731,9 +731,24 @@ impl Exchange for PaperExchange {
             previous.as_ref().map_or(0, |s| s.funding_settled_ms)
         };
 
+        // Nothing held and nothing working on this symbol: no fill can
+        // happen, only the last-seen market moves (a flat book's candle).
+        let held = self.state.positions.contains_key(symbol);
+        if !held
+            && !self
+                .state
+                .orders
+                .iter()
+                .any(|o| o.request.symbol == *symbol)
+        {
+            self.state.windows.remove(symbol);
+            self.remember_market(symbol, candle, funding_settled_ms);
+            return out;
+        }
+
         // The span each position is exposed to: the whole update for one held
         // before it; for one opened now, what follows its entry.
-        let mut position_span = self.state.positions.contains_key(symbol).then_some(span);
+        let mut position_span = held.then_some(span);
         let mut entry_span: Option<Span> = None;
 
         // Pending market orders at the market price, in submission order.
@@ -823,6 +838,13 @@ impl Exchange for PaperExchange {
             }
         }
 
+        self.remember_market(symbol, candle, funding_settled_ms);
+        out
+    }
+}
+
+impl PaperExchange {
+    fn remember_market(&mut self, symbol: &Symbol, candle: &Candle, funding_settled_ms: i64) {
         let seen = SeenMarket {
             open_time_ms: candle.open_time_ms,
             close: candle.close,
@@ -836,7 +858,6 @@ impl Exchange for PaperExchange {
                 self.state.markets.insert(symbol.clone(), seen);
             }
         }
-        out
     }
 }
 
