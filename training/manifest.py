@@ -42,29 +42,37 @@ def normalisation(inputs: np.ndarray) -> dict:
     return {"apply": False, "mean": [float(v) for v in mean], "std": [float(v) for v in std]}
 
 
-def build_manifest(*, name, onnx_file, onnx_sha256, features, input_name, output_name,
-                   norm, bins, label_meaning, horizon, threshold, training_data,
-                   splits, metrics) -> dict:
+def _manifest(*, kind, name, onnx_file, onnx_sha256, features, input_name, output_name,
+              outputs, norm, bins, meaning, threshold, training_data, splits, metrics) -> dict:
+    """The layout both kinds share; `meaning` ("label" or "actions") says what
+    the output columns are."""
     return {
         "format": FORMAT,
         "name": name,
-        "kind": "classifier",
+        "kind": kind,
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "onnx": {"file": onnx_file, "sha256": onnx_sha256},
         "input": {"name": input_name, "dtype": "float32", "shape": [-1, len(features)]},
-        "output": {"name": output_name, "dtype": "float32", "shape": [-1, 2]},
+        "output": {"name": output_name, "dtype": "float32", "shape": [-1, outputs]},
         "interval": INTERVAL,
         "feature_version": FEATURE_VERSION,
         "features": list(features),
         "normalisation": norm,
         "drift_bins": bins,
-        "label": {"meaning": label_meaning, "horizon_bars": horizon,
-                  "classes": LABEL_CLASSES, "positive_class": 1},
+        **meaning,
         "threshold": threshold,
         "training_data": training_data,
         "splits": splits,
         "metrics": metrics,
     }
+
+
+def build_manifest(*, label_meaning, horizon, **common) -> dict:
+    """A classifier's manifest (training/train_gbm.py): two output columns, the
+    label they predict."""
+    return _manifest(kind="classifier", outputs=2, meaning={"label": {
+        "meaning": label_meaning, "horizon_bars": horizon,
+        "classes": LABEL_CLASSES, "positive_class": 1}}, **common)
 
 
 def to_json(manifest: dict) -> str:
@@ -83,26 +91,8 @@ def to_json(manifest: dict) -> str:
     return json.dumps(manifest, indent=2, allow_nan=False) + "\n"
 
 
-def build_policy_manifest(*, name, onnx_file, onnx_sha256, features, input_name, output_name,
-                          actions, norm, bins, threshold, training_data, splits, metrics) -> dict:
+def build_policy_manifest(*, actions, **common) -> dict:
     """A policy's manifest (kind "policy", training/train_agent.py): the classifier's
     layout with `actions` (the output columns' meaning) in place of `label`."""
-    return {
-        "format": FORMAT,
-        "name": name,
-        "kind": "policy",
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "onnx": {"file": onnx_file, "sha256": onnx_sha256},
-        "input": {"name": input_name, "dtype": "float32", "shape": [-1, len(features)]},
-        "output": {"name": output_name, "dtype": "float32", "shape": [-1, len(actions)]},
-        "interval": INTERVAL,
-        "feature_version": FEATURE_VERSION,
-        "features": list(features),
-        "normalisation": norm,
-        "drift_bins": bins,
-        "actions": list(actions),
-        "threshold": threshold,
-        "training_data": training_data,
-        "splits": splits,
-        "metrics": metrics,
-    }
+    return _manifest(kind="policy", outputs=len(actions),
+                     meaning={"actions": list(actions)}, **common)
