@@ -104,12 +104,14 @@ impl Engine {
             },
             format!("{described}: {text}"),
         );
-        out.push(Action::Journal(Record::Command(CommandRecord {
-            at_ms: self.now_ms,
-            command: described,
-            accepted,
-            result: text,
-        })));
+        self.journal(out, || {
+            Record::Command(CommandRecord {
+                at_ms: self.now_ms,
+                command: described,
+                accepted,
+                result: text,
+            })
+        });
         out.push(Action::Publish);
     }
 

@@ -611,14 +611,14 @@ impl Engine {
         self.latency.record(Stage::Arrival, at_ms - close_ms);
         self.latency
             .record(Stage::Features, features_us - received_us);
-        if self.journaling {
-            out.push(Action::Journal(Record::Equity(EquitySample {
+        self.journal(out, || {
+            Record::Equity(EquitySample {
                 at_ms,
                 wallet: self.book.wallet,
                 unrealized,
                 equity,
-            })));
-        }
+            })
+        });
         if may_enter {
             self.decide(index, at_ms, close_ms, received_us, features_us, out);
         } else {
@@ -745,6 +745,14 @@ impl Engine {
             .collect();
         self.charts[index] = Arc::new(points);
         self.charts_stale[index] = false;
+    }
+
+    /// A record for the journal, not even built where there is none (a
+    /// backtest): the runner would only drop it.
+    pub(super) fn journal(&self, out: &mut Vec<Action>, record: impl FnOnce() -> Record) {
+        if self.journaling {
+            out.push(Action::Journal(record()));
+        }
     }
 
     /// A notice of routine trading (a fill, a close) that only someone

@@ -184,12 +184,14 @@ impl Engine {
                 ),
             )
         };
-        out.push(Action::Journal(Record::Ai(crate::journal::AiRecord {
-            at_ms,
-            event: event.to_string(),
-            detail: detail.clone(),
-            drift: score,
-        })));
+        self.journal(out, || {
+            Record::Ai(crate::journal::AiRecord {
+                at_ms,
+                event: event.to_string(),
+                detail: detail.clone(),
+                drift: score,
+            })
+        });
         self.notice(out, level, detail);
     }
 
@@ -214,9 +216,7 @@ impl Engine {
                 format!("{}: {} refused: {reason}", record.id, record.proposal.side),
             );
         }
-        if self.journaling {
-            out.push(Action::Journal(Record::Decision(Box::new(record.clone()))));
-        }
+        self.journal(out, || Record::Decision(Box::new(record.clone())));
         self.remember(record);
     }
 

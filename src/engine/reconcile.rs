@@ -11,7 +11,6 @@ use rust_decimal::prelude::FromPrimitive;
 
 use crate::domain::{ClientOrderId, Leg, OrderState, Position, Price, Side, Symbol};
 use crate::exec::AccountSnapshot;
-use crate::journal::{OrderRecord, Record};
 
 use super::book::{OpenPosition, TrackedOrder};
 use super::core::Engine;
@@ -178,7 +177,7 @@ impl Engine {
             .collect();
         for id in gone {
             if self.book.set_state(&id, OrderState::Cancelled).is_some() {
-                self.journal_reconciled(&id, out);
+                self.journal_order(&id, self.now_ms, out);
             }
         }
         for order in &snapshot.open_orders {
@@ -187,7 +186,7 @@ impl Engine {
                     && matches!(tracked.state, OrderState::Unknown | OrderState::PendingNew)
                 {
                     tracked.state = OrderState::Open;
-                    self.journal_reconciled(&order.id, out);
+                    self.journal_order(&order.id, self.now_ms, out);
                 }
                 continue;
             }
@@ -213,7 +212,7 @@ impl Engine {
                         plan: None,
                     },
                 );
-                self.journal_reconciled(&order.id, out);
+                self.journal_order(&order.id, self.now_ms, out);
             } else {
                 self.notice(
                     out,
@@ -225,16 +224,6 @@ impl Engine {
                 );
                 out.push(Action::Cancel(order.id.clone()));
             }
-        }
-    }
-
-    fn journal_reconciled(&self, id: &ClientOrderId, out: &mut Vec<Action>) {
-        if let Some(order) = self.book.orders.get(id) {
-            out.push(Action::Journal(Record::Order(OrderRecord {
-                at_ms: self.now_ms,
-                request: order.request.clone(),
-                state: order.state.clone(),
-            })));
         }
     }
 

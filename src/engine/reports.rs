@@ -99,12 +99,14 @@ impl Engine {
                 if let Some(open) = self.book.positions.get_mut(&symbol) {
                     open.funding += amount;
                 }
-                out.push(Action::Journal(Record::Funding(FundingRecord {
-                    at_ms,
-                    symbol,
-                    rate,
-                    amount,
-                })));
+                self.journal(out, || {
+                    Record::Funding(FundingRecord {
+                        at_ms,
+                        symbol,
+                        rate,
+                        amount,
+                    })
+                });
             }
         }
     }
@@ -143,16 +145,15 @@ impl Engine {
     }
 
     /// Appends the order's current state to the journal.
-    fn journal_order(&self, id: &ClientOrderId, at_ms: i64, out: &mut Vec<Action>) {
-        if !self.journaling {
-            return;
-        }
+    pub(super) fn journal_order(&self, id: &ClientOrderId, at_ms: i64, out: &mut Vec<Action>) {
         if let Some(order) = self.book.orders.get(id) {
-            out.push(Action::Journal(Record::Order(OrderRecord {
-                at_ms,
-                request: order.request.clone(),
-                state: order.state.clone(),
-            })));
+            self.journal(out, || {
+                Record::Order(OrderRecord {
+                    at_ms,
+                    request: order.request.clone(),
+                    state: order.state.clone(),
+                })
+            });
         }
     }
 
@@ -237,9 +238,7 @@ impl Engine {
         {
             open.exit_reason = Some(reason.to_string());
         }
-        if self.journaling {
-            out.push(Action::Journal(Record::Fill(fill.clone())));
-        }
+        self.journal(out, || Record::Fill(fill.clone()));
         let reference = plan
             .as_ref()
             .filter(|_| !self.book.positions.contains_key(&fill.symbol))
@@ -306,9 +305,7 @@ impl Engine {
                         ),
                     );
                 }
-                if self.journaling {
-                    out.push(Action::Journal(Record::Trade(trade.clone())));
-                }
+                self.journal(out, || Record::Trade(trade.clone()));
                 self.record_trade(*trade);
             }
             FillEffect::Ignored => self.notice(
@@ -430,27 +427,25 @@ impl Engine {
         out: &mut Vec<Action>,
     ) {
         let Some(id) = decision_id else { return };
-        if let Some(record) = self.decisions.iter_mut().find(|d| d.id == id) {
-            record.status = status;
-            if self.journaling {
-                let record = record.clone();
-                out.push(Action::Journal(Record::Decision(Box::new(record))));
-            }
+        if let Some(i) = self.decisions.iter().position(|d| d.id == id) {
+            self.decisions[i].status = status;
+            self.journal(out, || {
+                Record::Decision(Box::new(self.decisions[i].clone()))
+            });
         }
     }
 
     pub(super) fn journal_position(&self, symbol: &Symbol, out: &mut Vec<Action>) {
-        if !self.journaling {
-            return;
-        }
-        let open = self.book.positions.get(symbol);
-        out.push(Action::Journal(Record::Position(PositionRecord {
-            at_ms: self.now_ms,
-            symbol: symbol.clone(),
-            position: open.map(|o| o.position.clone()),
-            stop: open.map(|o| o.stop),
-            take_profit: open.map(|o| o.take_profit),
-        })));
+        self.journal(out, || {
+            let open = self.book.positions.get(symbol);
+            Record::Position(PositionRecord {
+                at_ms: self.now_ms,
+                symbol: symbol.clone(),
+                position: open.map(|o| o.position.clone()),
+                stop: open.map(|o| o.stop),
+                take_profit: open.map(|o| o.take_profit),
+            })
+        });
     }
 
     /// Cancels the bot's live orders on `symbol` that `which` picks (and
