@@ -54,7 +54,7 @@ pub struct EngineState {
 }
 
 /// Running figures for summaries: O(1) memory however long the run.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunStats {
     pub first_ms: Option<i64>,
     pub last_ms: i64,
@@ -64,41 +64,18 @@ pub struct RunStats {
     pub max_drawdown: Decimal,
     pub breaker_trips: u32,
     pub cooldowns: u32,
-    /// The equity of the previous observation: while it stays the same
-    /// (flat), peak and drawdown cannot move (a decimal division saved).
-    #[serde(skip)]
-    last_equity: Option<Decimal>,
-}
-
-/// The figures, not the cache behind them.
-impl PartialEq for RunStats {
-    fn eq(&self, other: &Self) -> bool {
-        (
-            self.first_ms,
-            self.last_ms,
-            self.start_equity,
-            self.peak_equity,
-            self.max_drawdown,
-            self.breaker_trips,
-            self.cooldowns,
-        ) == (
-            other.first_ms,
-            other.last_ms,
-            other.start_equity,
-            other.peak_equity,
-            other.max_drawdown,
-            other.breaker_trips,
-            other.cooldowns,
-        )
-    }
 }
 
 impl RunStats {
-    fn observe(&mut self, at_ms: i64, equity: Decimal) {
+    /// `moved`: the equity differs from the previous observation's. While
+    /// it stands still (flat), peak and drawdown cannot move, and the
+    /// decimal division is saved.
+    fn observe(&mut self, at_ms: i64, equity: Decimal, moved: bool) {
+        let first = self.first_ms.is_none();
         self.first_ms.get_or_insert(at_ms);
         self.last_ms = at_ms;
         self.start_equity.get_or_insert(equity);
-        if self.last_equity.replace(equity) == Some(equity) {
+        if !first && !moved {
             return;
         }
         if equity > self.peak_equity {
@@ -604,9 +581,10 @@ impl Engine {
         // statistics and the equity sample (a flatten only sends orders).
         let unrealized = self.book.unrealized();
         let equity = self.book.wallet + unrealized;
+        let moved = equity != self.last_equity;
         self.last_equity = equity;
         self.check_equity_at(equity, out);
-        self.stats.observe(at_ms, equity);
+        self.stats.observe(at_ms, equity, moved);
         self.expire_entry_limits(&symbol, out);
         self.latency.record(Stage::Arrival, at_ms - close_ms);
         self.latency
