@@ -314,31 +314,54 @@ fn sequence(
     let mut candles: Vec<Candle> = Vec::with_capacity(rows.len());
     let mut gaps = Vec::new();
     let mut skipped = Vec::new();
+    let mut sequencer = Sequencer::new(interval);
     for (line, candle) in rows {
-        if let Some(last) = candles.last() {
-            let kind = continuity(
-                last.open_time_ms,
-                candle.open_time_ms,
-                interval.duration_ms(),
-            );
-            match kind {
-                Continuity::Next => {}
-                Continuity::Gap { missing } => gaps.push(Gap {
-                    after_ms: last.open_time_ms,
-                    before_ms: candle.open_time_ms,
-                    missing,
-                }),
-                Continuity::Duplicate | Continuity::OutOfOrder => {
-                    skipped.push(Skipped {
-                        line,
-                        open_time_ms: candle.open_time_ms,
-                        kind,
-                    });
-                    continue;
-                }
+        match sequencer.admit(candle.open_time_ms) {
+            Ok(gap) => {
+                gaps.extend(gap);
+                candles.push(candle);
             }
+            Err(kind) => skipped.push(Skipped {
+                line,
+                open_time_ms: candle.open_time_ms,
+                kind,
+            }),
         }
-        candles.push(candle);
     }
     (candles, gaps, skipped)
+}
+
+/// The rule for a file's next row, the loader's and the stream's alike: it
+/// is kept after the last kept one (with the gap before it, if any), or
+/// skipped as a duplicate or a step back in time.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sequencer {
+    last_open_ms: Option<i64>,
+    interval_ms: i64,
+}
+
+impl Sequencer {
+    pub(super) fn new(interval: Interval) -> Sequencer {
+        Sequencer {
+            last_open_ms: None,
+            interval_ms: interval.duration_ms(),
+        }
+    }
+
+    pub(super) fn admit(&mut self, open_time_ms: i64) -> Result<Option<Gap>, Continuity> {
+        let gap = match self.last_open_ms {
+            None => None,
+            Some(last) => match continuity(last, open_time_ms, self.interval_ms) {
+                Continuity::Next => None,
+                Continuity::Gap { missing } => Some(Gap {
+                    after_ms: last,
+                    before_ms: open_time_ms,
+                    missing,
+                }),
+                kind @ (Continuity::Duplicate | Continuity::OutOfOrder) => return Err(kind),
+            },
+        };
+        self.last_open_ms = Some(open_time_ms);
+        Ok(gap)
+    }
 }

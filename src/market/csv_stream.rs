@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::{Candle, Interval};
 
-use super::continuity::{Continuity, continuity};
 use super::csv::{
-    CsvError, CsvLayout, MinStep, Rows, interval_of_step, parse_open_time, parse_row,
+    CsvError, CsvLayout, MinStep, Rows, Sequencer, interval_of_step, parse_open_time, parse_row,
 };
 
 pub struct CandleStream {
@@ -21,7 +20,7 @@ pub struct CandleStream {
     rows: Rows,
     line: String,
     line_no: usize,
-    last_open_ms: Option<i64>,
+    sequencer: Sequencer,
     missing: i64,
     skipped: usize,
     row_count: u64,
@@ -59,15 +58,16 @@ impl CandleStream {
                 path: path.to_path_buf(),
             });
         }
+        let interval = interval_of_step(path, step.step)?;
         Ok(CandleStream {
             path: path.to_path_buf(),
-            interval: interval_of_step(path, step.step)?,
+            interval,
             layout: rows.layout(),
             reader: open_file(path)?,
             rows: Rows::new(path),
             line,
             line_no: 0,
-            last_open_ms: None,
+            sequencer: Sequencer::new(interval),
             missing: 0,
             skipped: 0,
             row_count: count,
@@ -105,18 +105,13 @@ impl CandleStream {
             let Some(candle) = self.rows.row(self.line_no, &self.line, parse_row)? else {
                 continue;
             };
-            if let Some(last) = self.last_open_ms {
-                match continuity(last, candle.open_time_ms, self.interval.duration_ms()) {
-                    Continuity::Next => {}
-                    Continuity::Gap { missing } => self.missing += missing,
-                    Continuity::Duplicate | Continuity::OutOfOrder => {
-                        self.skipped += 1;
-                        continue;
-                    }
+            match self.sequencer.admit(candle.open_time_ms) {
+                Ok(gap) => {
+                    self.missing += gap.map_or(0, |g| g.missing);
+                    return Ok(Some(candle));
                 }
+                Err(_) => self.skipped += 1,
             }
-            self.last_open_ms = Some(candle.open_time_ms);
-            return Ok(Some(candle));
         }
         Ok(None)
     }
