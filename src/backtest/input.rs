@@ -123,15 +123,30 @@ impl StreamedHistory {
     /// The candle after the ones read so far, None past the range's end.
     /// (The first one is `first`, read when the file was opened.)
     pub fn next_in_range(&mut self) -> Result<Option<Candle>, CsvError> {
-        let before = self.stream.missing();
-        let kept = self
-            .stream
-            .next_candle()?
-            .filter(|c| self.range.to_ms.is_none_or(|t| c.open_time_ms < t));
-        if kept.is_some() {
-            self.missing += self.stream.missing() - before;
+        next_within(&mut self.stream, self.range, &mut self.missing)
+    }
+}
+
+/// The next candle of `stream` inside `range` (earlier ones passed over),
+/// None past its end. The gap before the candle it gives counts into
+/// `missing`: as the loader counts, a gap belongs to the candle after it.
+fn next_within(
+    stream: &mut CandleStream,
+    range: TimeRange,
+    missing: &mut i64,
+) -> Result<Option<Candle>, CsvError> {
+    loop {
+        let before = stream.missing();
+        let Some(c) = stream.next_candle()? else {
+            return Ok(None);
+        };
+        if range.to_ms.is_some_and(|t| c.open_time_ms >= t) {
+            return Ok(None);
         }
-        Ok(kept)
+        if range.contains(c.open_time_ms) {
+            *missing += stream.missing() - before;
+            return Ok(Some(c));
+        }
     }
 }
 
@@ -140,21 +155,11 @@ impl StreamedHistory {
 pub fn stream(paths: &[PathBuf], range: TimeRange) -> Result<Vec<StreamedHistory>, InputError> {
     let files = each_file(paths, |path| {
         let mut stream = CandleStream::open_counting(path, |t| range.contains(t))?;
-        let first = loop {
-            let before = stream.missing();
-            match stream.next_candle()? {
-                Some(c) if range.to_ms.is_some_and(|t| c.open_time_ms >= t) => break None,
-                // As the loader counts: a gap belongs to the candle after it.
-                Some(c) if range.contains(c.open_time_ms) => {
-                    break Some((c, stream.missing() - before));
-                }
-                Some(_) => {}
-                None => break None,
-            }
-        };
+        let mut missing = 0;
+        let first = next_within(&mut stream, range, &mut missing)?;
         let interval = stream.interval();
         let in_range = first
-            .map(|(first, missing)| (stream, first, missing))
+            .map(|first| (stream, first, missing))
             .ok_or_else(|| empty_range(path, range));
         Ok((interval, in_range))
     })?;
