@@ -36,6 +36,15 @@ impl DriftView {
     pub fn over(&self) -> bool {
         self.score.is_some_and(|s| s > self.limit)
     }
+
+    /// The features that moved most, largest PSI first (ties in the
+    /// model's order): what the Drift panel and the status file show.
+    pub fn most_moved(&self, n: usize) -> Vec<&(String, f64)> {
+        let mut moved: Vec<&(String, f64)> = self.features.iter().collect();
+        moved.sort_by(|a, b| b.1.total_cmp(&a.1));
+        moved.truncate(n);
+        moved
+    }
 }
 
 #[derive(Debug, Clone)]

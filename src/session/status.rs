@@ -33,21 +33,17 @@ pub fn status_json(s: &Snapshot) -> Value {
         "daily_loss_limit": s.daily_loss_limit,
         "ai": s.confirmer,
         "ai_detail": s.ai_detail,
-        "drift": s.drift.as_ref().map(|d| {
-            let mut moved: Vec<_> = d.features.iter().collect();
-            moved.sort_by(|a, b| b.1.total_cmp(&a.1));
-            json!({
-                "score": d.score,
-                "limit": d.limit,
-                "over": d.over(),
-                "filled": d.filled,
-                "window": d.window,
-                "most_moved": moved.iter().take(3).map(|(name, psi)| json!({
-                    "feature": name,
-                    "psi": psi,
-                })).collect::<Vec<_>>(),
-            })
-        }),
+        "drift": s.drift.as_ref().map(|d| json!({
+            "score": d.score,
+            "limit": d.limit,
+            "over": d.over(),
+            "filled": d.filled,
+            "window": d.window,
+            "most_moved": d.most_moved(3).iter().map(|(name, psi)| json!({
+                "feature": name,
+                "psi": psi,
+            })).collect::<Vec<_>>(),
+        })),
         "bars": s.bars,
         "trades_closed": s.trades_closed,
         "tally": {

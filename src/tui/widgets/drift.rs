@@ -44,11 +44,9 @@ pub fn drift_lines(app: &App, width: u16, rows: u16) -> Vec<Line<'static>> {
     let bar_width = width.saturating_sub(head.chars().count() + tail.chars().count() + 2);
     // The bar spans twice the limit, so the limit sits in its middle.
     let filled = ((score / (2.0 * drift.limit)).min(1.0) * bar_width as f64).round() as usize;
-    let mut worst: Vec<&(String, f64)> = drift.features.iter().collect();
-    worst.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let most: Vec<String> = worst
+    let most: Vec<String> = drift
+        .most_moved(3)
         .iter()
-        .take(3)
         .map(|(name, psi)| format!("{name} {psi:.2}"))
         .collect();
     let state = if drift.over() {
