@@ -87,23 +87,13 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
     // A plain run reads its files as it goes: its memory does not grow with
     // the history. Windows and a model's scoring look around in the
     // candles, so they load them.
-    if model.is_none() && args.walk_forward.is_none() && !args.stress {
-        let streams =
-            input::stream(&args.data, range).map_err(|e| CommandError::BadInput(e.to_string()))?;
-        let result = run(BacktestSpec {
-            config: &config,
-            candles: Candles::Streamed(streams),
-            funding: args.funding.as_deref(),
-            model: None,
-            progress: true,
-            trade_from_ms: None,
-            outcome_histories: None,
-        })
-        .map_err(CommandError::BadInput)?;
-        return write_result(args, &result);
-    }
-    let histories =
-        input::load(&args.data, range).map_err(|e| CommandError::BadInput(e.to_string()))?;
+    let streamed = model.is_none() && args.walk_forward.is_none() && !args.stress;
+    let bad_input = |e: super::InputError| CommandError::BadInput(e.to_string());
+    let histories = if streamed {
+        Vec::new()
+    } else {
+        input::load(&args.data, range).map_err(bad_input)?
+    };
     for h in &histories {
         if h.missing > 0 {
             log::warn!(target: "backtest", "{}: {} candle(s) missing in the range; the run steps over the gaps", h.path.display(), h.missing);
@@ -136,9 +126,14 @@ pub fn run_command(mut config: Config, args: &BacktestArgs) -> Result<(), Comman
             }
         };
     }
+    let candles = if streamed {
+        Candles::Streamed(input::stream(&args.data, range).map_err(bad_input)?)
+    } else {
+        Candles::Loaded(&histories)
+    };
     let result = run(BacktestSpec {
         config: &config,
-        candles: Candles::Loaded(&histories),
+        candles,
         funding: args.funding.as_deref(),
         model,
         progress: true,
