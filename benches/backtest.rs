@@ -15,25 +15,34 @@ fn seven_years(c: &mut Criterion) {
     let histories = backtest::load(&[path], TimeRange::ALL).unwrap_or_else(|e| panic!("{e}"));
     let candles = histories[0].candles.len() as u64;
     let config = Config::default();
+    // The same candles where the entry rule never passes: what a candle
+    // costs without trades, to tell the per-candle path from the per-trade one.
+    let mut never_trading = Config::default();
+    never_trading.strategy.adx_min = 100.0;
     let mut group = c.benchmark_group("backtest");
     group.throughput(Throughput::Elements(candles));
     group.sample_size(10);
-    group.bench_function("btcusdt_1h_seven_years", |b| {
-        b.iter(|| {
-            black_box(
-                backtest::run(BacktestSpec {
-                    config: &config,
-                    candles: Candles::Loaded(&histories),
-                    funding: None,
-                    model: None,
-                    progress: false,
-                    trade_from_ms: None,
-                    outcome_histories: None,
-                })
-                .unwrap_or_else(|e| panic!("{e}")),
-            )
-        })
-    });
+    for (name, config) in [
+        ("btcusdt_1h_seven_years", &config),
+        ("btcusdt_1h_seven_years_never_trading", &never_trading),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                black_box(
+                    backtest::run(BacktestSpec {
+                        config,
+                        candles: Candles::Loaded(&histories),
+                        funding: None,
+                        model: None,
+                        progress: false,
+                        trade_from_ms: None,
+                        outcome_histories: None,
+                    })
+                    .unwrap_or_else(|e| panic!("{e}")),
+                )
+            })
+        });
+    }
     group.finish();
 }
 

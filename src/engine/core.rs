@@ -64,6 +64,10 @@ pub struct RunStats {
     pub max_drawdown: Decimal,
     pub breaker_trips: u32,
     pub cooldowns: u32,
+    /// The lowest equity since the peak, when known: only a new low can
+    /// deepen the drawdown, so only a new low costs a division.
+    #[serde(skip)]
+    trough: Option<Decimal>,
 }
 
 impl RunStats {
@@ -80,7 +84,14 @@ impl RunStats {
         }
         if equity > self.peak_equity {
             self.peak_equity = equity;
+            self.trough = Some(equity);
         }
+        // For one peak the drawdown grows as equity falls (a rounded
+        // division is monotonic), so a value above the trough cannot set it.
+        if self.trough.is_some_and(|low| equity >= low) {
+            return;
+        }
+        self.trough = Some(equity);
         if self.peak_equity > Decimal::ZERO {
             let dd = (self.peak_equity - equity) / self.peak_equity;
             if dd > self.max_drawdown {

@@ -489,24 +489,64 @@ pub(super) fn verdict_label(v: Verdict) -> &'static str {
 /// Deterministic client order ids: the same decision and leg always give the
 /// same id (Binance refuses a duplicate), within Binance's 36 characters.
 pub(super) fn order_id(symbol: &Symbol, candle_open_ms: i64, leg: Leg) -> ClientOrderId {
-    ClientOrderId(format!(
-        "ck-{}-{}-{}",
-        symbol,
-        base36((candle_open_ms / 1000).max(0) as u64),
-        leg.code()
-    ))
+    // Written piece by piece: every trade makes three of these.
+    let mut id = String::with_capacity(36);
+    id.push_str("ck-");
+    id.push_str(symbol.as_str());
+    id.push('-');
+    push_base36(&mut id, (candle_open_ms / 1000).max(0) as u64);
+    id.push('-');
+    id.push(leg.code());
+    ClientOrderId(id)
 }
 
-pub(super) fn base36(mut n: u64) -> String {
+pub(super) fn base36(n: u64) -> String {
+    let mut out = String::new();
+    push_base36(&mut out, n);
+    out
+}
+
+fn push_base36(out: &mut String, mut n: u64) {
     const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut out = Vec::new();
+    // u64::MAX has 13 base-36 digits.
+    let mut digits = [0u8; 13];
+    let mut start = digits.len();
     loop {
-        out.push(DIGITS[(n % 36) as usize]);
+        start -= 1;
+        digits[start] = DIGITS[(n % 36) as usize];
         n /= 36;
         if n == 0 {
             break;
         }
     }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
+    for &d in &digits[start..] {
+        out.push(char::from(d));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_ids_are_short_and_say_symbol_time_and_leg() {
+        let btc = Symbol::new("BTCUSDT").unwrap();
+        // 2024-01-01T00:00:00Z is 1_704_067_200 s, "s6k2o0" in base 36.
+        assert_eq!(
+            order_id(&btc, 1_704_067_200_000, Leg::Stop).0,
+            "ck-BTCUSDT-s6k2o0-s"
+        );
+        assert_eq!(order_id(&btc, -5, Leg::Entry).0, "ck-BTCUSDT-0-e");
+        assert_eq!(base36(35), "z");
+        assert_eq!(base36(36), "10");
+        assert_eq!(base36(u64::MAX), "3w5e11264sgsf");
+        // The longest symbol in the year 2100 (4_102_444_800 s) still fits
+        // Binance's 36 characters.
+        let longest = order_id(
+            &Symbol::new("ABCDEFGHIJKLMNOPQRST").unwrap(),
+            4_102_444_800_000,
+            Leg::Exit,
+        );
+        assert!(longest.0.len() <= 36, "{}", longest.0);
+    }
 }

@@ -102,11 +102,18 @@ impl Runner {
             exchange_busy |= !reports.is_empty();
             queue.extend(reports.into_iter().map(Event::Exec));
         }
-        queue.push_back(event);
+        // Most candles find the exchange with nothing to say: the event then
+        // goes straight in rather than through the queue.
+        let mut first = if queue.is_empty() {
+            Some(event)
+        } else {
+            queue.push_back(event);
+            None
+        };
         // What the exchange answers is processed before anything queued
         // after the event that caused it: a stop that filled inside the
         // candle is known before the candle's close is valued.
-        while let Some(event) = queue.pop_front() {
+        while let Some(event) = first.take().or_else(|| queue.pop_front()) {
             self.engine.process_into(at_ms, event, &mut actions);
             for action in actions.drain(..) {
                 match action {

@@ -23,7 +23,24 @@ pub struct RiskState {
     /// The trading state the breaker interrupted, restored when it is released.
     #[serde(default)]
     pub state_before_breaker: Option<TradingState>,
+    /// The breaker's floor for the day's reference and limit it was worked
+    /// out for: `on_equity` runs on every candle, the reference changes once a day.
+    #[serde(skip)]
+    floor: FloorMemo,
 }
+
+/// `(day_start_equity, daily_loss_limit) → floor`, remembered. It is derived
+/// from the fields beside it, so it takes no part in comparing two states.
+#[derive(Debug, Clone, Copy, Default)]
+struct FloorMemo(Option<(Decimal, Decimal, Decimal)>);
+
+impl PartialEq for FloorMemo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for FloorMemo {}
 
 /// What changed in the risk state, for the engine to act on and announce.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +68,7 @@ impl RiskState {
             consecutive_losses: 0,
             cooldown_until_ms: None,
             state_before_breaker: None,
+            floor: FloorMemo::default(),
         }
     }
 
@@ -88,10 +106,21 @@ impl RiskState {
         if self.breaker_tripped_at_ms.is_some() || self.trading_state == TradingState::Halted {
             return None;
         }
-        // Only an absurd equity overflows; then there is no threshold to cross.
-        let floor = self
-            .day_start_equity
-            .checked_mul(Decimal::ONE.checked_sub(daily_loss_limit)?)?;
+        let floor = match self.floor.0 {
+            Some((reference, limit, floor))
+                if reference == self.day_start_equity && limit == daily_loss_limit =>
+            {
+                floor
+            }
+            _ => {
+                // Only an absurd equity overflows; then there is no threshold to cross.
+                let floor = self
+                    .day_start_equity
+                    .checked_mul(Decimal::ONE.checked_sub(daily_loss_limit)?)?;
+                self.floor = FloorMemo(Some((self.day_start_equity, daily_loss_limit, floor)));
+                floor
+            }
+        };
         if equity > floor {
             return None;
         }
