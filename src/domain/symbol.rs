@@ -11,7 +11,7 @@ const MAX_LEN: usize = 20;
 /// An exchange symbol such as `BTCUSDT`: upper-case ASCII letters and digits.
 /// Kept inline (no heap): the engine copies the symbol into every event,
 /// mark and order, a backtest millions of times.
-#[derive(Clone, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Symbol {
     len: u8,
@@ -55,6 +55,13 @@ impl PartialEq for Symbol {
     fn eq(&self, other: &Self) -> bool {
         // Equal bytes mean equal lengths: the padding is zero.
         self.key() == other.key()
+    }
+}
+
+impl std::hash::Hash for Symbol {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // What equality compares, nothing more.
+        self.bytes.hash(state);
     }
 }
 
