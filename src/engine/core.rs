@@ -767,7 +767,8 @@ impl Engine {
     }
 
     pub(super) fn remember(&mut self, record: DecisionRecord) {
-        if let Some(existing) = self.decisions.iter_mut().find(|d| d.id == record.id) {
+        // Newest first: the same decision comes back soon (approved, filled).
+        if let Some(existing) = self.decisions.iter_mut().rev().find(|d| d.id == record.id) {
             *existing = record;
             return;
         }

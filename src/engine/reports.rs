@@ -427,7 +427,8 @@ impl Engine {
         out: &mut Vec<Action>,
     ) {
         let Some(id) = decision_id else { return };
-        if let Some(i) = self.decisions.iter().position(|d| d.id == id) {
+        // Newest first: a fill or a cancel is almost always for a recent decision.
+        if let Some(i) = self.decisions.iter().rposition(|d| d.id == id) {
             self.decisions[i].status = status;
             self.journal(out, || {
                 Record::Decision(Box::new(self.decisions[i].clone()))

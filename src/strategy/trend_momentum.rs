@@ -18,6 +18,31 @@ pub struct TrendMomentumVolatility {
     prev_rsi: Option<f64>,
     /// The RSI before the latest closed candle, for `explain`.
     rsi_before: Option<f64>,
+    /// The thresholds as `explain` writes them, written once: formatting
+    /// floats is most of what explaining a trade costs.
+    bands: Bands,
+}
+
+struct Bands {
+    rsi_long: String,
+    rsi_short: String,
+    adx_min: String,
+    atr_pct: String,
+}
+
+impl Bands {
+    fn of(c: &StrategyConfig) -> Bands {
+        Bands {
+            rsi_long: format!("[{}, {}]", c.rsi_long_min, c.rsi_long_max),
+            rsi_short: format!("[{}, {}]", c.rsi_short_min, c.rsi_short_max),
+            adx_min: c.adx_min.to_string(),
+            atr_pct: format!(
+                "[{}%, {}%]",
+                num(c.atr_pct_min * 100.0),
+                num(c.atr_pct_max * 100.0)
+            ),
+        }
+    }
 }
 
 impl TrendMomentumVolatility {
@@ -40,6 +65,7 @@ impl TrendMomentumVolatility {
             slow,
             prev_rsi: None,
             rsi_before: None,
+            bands: Bands::of(config),
         })
     }
 }
@@ -185,32 +211,32 @@ impl Strategy for TrendMomentumVolatility {
                 candle.close
             ),
         };
+        let b = &self.bands;
         let momentum = match side {
             Side::Buy => format!(
-                "RSI {rsi:.2} in [{}, {}] and rising from {prev_rsi:.2}",
-                c.rsi_long_min, c.rsi_long_max
+                "RSI {rsi:.2} in {} and rising from {prev_rsi:.2}",
+                b.rsi_long
             ),
             Side::Sell => format!(
-                "RSI {rsi:.2} in [{}, {}] and falling from {prev_rsi:.2}",
-                c.rsi_short_min, c.rsi_short_max
+                "RSI {rsi:.2} in {} and falling from {prev_rsi:.2}",
+                b.rsi_short
             ),
         };
         let strength = match side {
             Side::Buy => format!(
                 "ADX {adx:.2} ≥ {}, +DI {plus_di:.2} > −DI {minus_di:.2}",
-                c.adx_min
+                b.adx_min
             ),
             Side::Sell => format!(
                 "ADX {adx:.2} ≥ {}, −DI {minus_di:.2} > +DI {plus_di:.2}",
-                c.adx_min
+                b.adx_min
             ),
         };
         let volatility = format!(
-            "ATR {} is {:.3}% of close, within [{}%, {}%]",
+            "ATR {} is {:.3}% of close, within {}",
             num(atr),
             atr_pct * 100.0,
-            num(c.atr_pct_min * 100.0),
-            num(c.atr_pct_max * 100.0)
+            b.atr_pct
         );
         proposal.reasons = vec![
             passed("trend", trend),
