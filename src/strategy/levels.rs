@@ -8,6 +8,7 @@ use rust_decimal::prelude::FromPrimitive;
 use crate::domain::{Candle, Side, Symbol};
 
 use super::Proposal;
+use super::fixed::Fixed;
 
 /// Where EMA `period` sits in `ema_periods`; `key` names the strategy setting
 /// that asked for it so the operator knows which of the two to fix.
@@ -97,7 +98,7 @@ pub(super) fn num(x: f64) -> String {
     }
     let magnitude = x.abs().log10().floor() as i32;
     let decimals = (5 - magnitude).clamp(0, 12) as usize;
-    let mut s = format!("{x:.decimals$}");
+    let mut s = Fixed(x, decimals).to_string();
     if s.contains('.') {
         let trimmed = s.trim_end_matches('0').trim_end_matches('.').len();
         s.truncate(trimmed);

@@ -2,6 +2,7 @@
 //! side, its price levels and the reasons it was made, as data.
 
 mod ema_cross;
+mod fixed;
 mod levels;
 mod trend_momentum;
 

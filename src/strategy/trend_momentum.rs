@@ -6,6 +6,7 @@ use crate::config::StrategyConfig;
 use crate::domain::{Candle, Side, Symbol};
 use crate::indicators::{IndicatorParams, IndicatorValues};
 
+use super::fixed::Fixed;
 use super::levels::{ema_index, num};
 use super::{Proposal, Reason, Signal, Strategy};
 
@@ -214,28 +215,38 @@ impl Strategy for TrendMomentumVolatility {
         let b = &self.bands;
         let momentum = match side {
             Side::Buy => format!(
-                "RSI {rsi:.2} in {} and rising from {prev_rsi:.2}",
-                b.rsi_long
+                "RSI {} in {} and rising from {}",
+                Fixed(rsi, 2),
+                b.rsi_long,
+                Fixed(prev_rsi, 2)
             ),
             Side::Sell => format!(
-                "RSI {rsi:.2} in {} and falling from {prev_rsi:.2}",
-                b.rsi_short
+                "RSI {} in {} and falling from {}",
+                Fixed(rsi, 2),
+                b.rsi_short,
+                Fixed(prev_rsi, 2)
             ),
         };
         let strength = match side {
             Side::Buy => format!(
-                "ADX {adx:.2} ≥ {}, +DI {plus_di:.2} > −DI {minus_di:.2}",
-                b.adx_min
+                "ADX {} ≥ {}, +DI {} > −DI {}",
+                Fixed(adx, 2),
+                b.adx_min,
+                Fixed(plus_di, 2),
+                Fixed(minus_di, 2)
             ),
             Side::Sell => format!(
-                "ADX {adx:.2} ≥ {}, −DI {minus_di:.2} > +DI {plus_di:.2}",
-                b.adx_min
+                "ADX {} ≥ {}, −DI {} > +DI {}",
+                Fixed(adx, 2),
+                b.adx_min,
+                Fixed(minus_di, 2),
+                Fixed(plus_di, 2)
             ),
         };
         let volatility = format!(
-            "ATR {} is {:.3}% of close, within {}",
+            "ATR {} is {}% of close, within {}",
             num(atr),
-            atr_pct * 100.0,
+            Fixed(atr_pct * 100.0, 3),
             b.atr_pct
         );
         proposal.reasons = vec![
