@@ -29,16 +29,8 @@ fn seven_years(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 black_box(
-                    backtest::run(BacktestSpec {
-                        config,
-                        candles: Candles::Loaded(&histories),
-                        funding: None,
-                        model: None,
-                        progress: false,
-                        trade_from_ms: None,
-                        outcome_histories: None,
-                    })
-                    .unwrap_or_else(|e| panic!("{e}")),
+                    backtest::run(BacktestSpec::new(config, Candles::Loaded(&histories)))
+                        .unwrap_or_else(|e| panic!("{e}")),
                 )
             })
         });

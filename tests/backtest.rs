@@ -50,15 +50,10 @@ fn dec(v: &Value) -> Decimal {
 
 /// The backtest in-process over `histories` with the default config.
 fn backtest(histories: &[History]) -> backtest::BacktestResult {
-    backtest::run(BacktestSpec {
-        config: &Config::default(),
-        candles: Candles::Loaded(histories),
-        funding: None,
-        model: None,
-        progress: false,
-        trade_from_ms: None,
-        outcome_histories: None,
-    })
+    backtest::run(BacktestSpec::new(
+        &Config::default(),
+        Candles::Loaded(histories),
+    ))
     .unwrap()
 }
 
@@ -670,15 +665,7 @@ fn a_streamed_run_decides_exactly_what_a_loaded_run_decides() {
         },
     ] {
         let loaded = backtest::load(&[btc_1h()], range).unwrap();
-        let spec = |candles| BacktestSpec {
-            config: &config,
-            candles,
-            funding: None,
-            model: None,
-            progress: false,
-            trade_from_ms: None,
-            outcome_histories: None,
-        };
+        let spec = |candles| BacktestSpec::new(&config, candles);
         let a = backtest::run(spec(Candles::Loaded(&loaded))).unwrap();
         let streams = backtest::stream(&[btc_1h()], range).unwrap();
         let b = backtest::run(spec(Candles::Streamed(streams))).unwrap();

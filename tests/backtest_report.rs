@@ -28,15 +28,10 @@ fn btc_2022() -> &'static BacktestResult {
             to_ms: Some(parse_time("2023-01-01").unwrap()),
         };
         let histories = load(&[path], range).unwrap();
-        let result = run(BacktestSpec {
-            config: &Config::default(),
-            candles: Candles::Loaded(&histories),
-            funding: None,
-            model: None,
-            progress: false,
-            trade_from_ms: None,
-            outcome_histories: None,
-        })
+        let result = run(BacktestSpec::new(
+            &Config::default(),
+            Candles::Loaded(&histories),
+        ))
         .unwrap();
         assert!(
             result.trades.len() >= 5,

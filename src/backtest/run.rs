@@ -91,6 +91,22 @@ pub struct BacktestSpec<'a> {
     pub outcome_histories: Option<&'a [History]>,
 }
 
+impl<'a> BacktestSpec<'a> {
+    /// The plain run: algo-only, no funding file, no progress bar, every
+    /// candle traded on.
+    pub fn new(config: &'a Config, candles: Candles<'a>) -> BacktestSpec<'a> {
+        BacktestSpec {
+            config,
+            candles,
+            funding: None,
+            model: None,
+            progress: false,
+            trade_from_ms: None,
+            outcome_histories: None,
+        }
+    }
+}
+
 /// The configuration a backtest runs with: the files decide the symbols and
 /// the interval; every proposal goes to the paper exchange at once.
 pub fn backtest_config(
