@@ -39,7 +39,7 @@ impl Engine {
         if !self.journaling
             && !self.explaining
             && !self.confirmer.reads_features()
-            && risk::entry_gate(&self.gateway_context(&state.symbol)).is_err()
+            && risk::entries_shut(&self.gateway_context(&state.symbol))
         {
             if self.strategies[index].would_propose(&state.symbol, candle, &values) {
                 self.tally.proposals += 1;

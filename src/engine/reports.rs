@@ -225,13 +225,15 @@ impl Engine {
             };
             let filled = before + fill.qty;
             ordered_qty = o.request.qty;
-            o.state = if filled.value() < o.request.qty.value() {
-                OrderState::PartiallyFilled { filled }
+            if filled.value() < o.request.qty.value() {
+                o.state = OrderState::PartiallyFilled { filled };
+                // Kept until the order is done: later parts average into the position.
+                o.plan.as_deref().cloned()
             } else {
-                OrderState::Filled
-            };
-            // Kept until the order is done: later parts average into the position.
-            o.plan.as_deref().cloned()
+                o.state = OrderState::Filled;
+                // A filled order leaves the book after this event.
+                o.plan.take().map(|plan| *plan)
+            }
         });
         self.journal_order(&fill.order_id, fill.at_ms, out);
         if let (Some(reason), Some(open)) = (exit_reason, self.book.positions.get_mut(&fill.symbol))

@@ -60,32 +60,69 @@ pub fn check(ctx: &GatewayContext, request: OrderRequest) -> Result<Approved, Re
 /// engine asks before sizing a proposal, so a proposal that cannot be
 /// traded costs no sizing, and the operator reads the reason that matters.
 pub fn entry_gate(ctx: &GatewayContext) -> Result<(), Refusal> {
+    match first_shut(ctx) {
+        Some(shut) => Err(shut.refusal()),
+        None => Ok(()),
+    }
+}
+
+/// `entry_gate(ctx).is_err()` without writing the refusal: a backtest asks
+/// on every candle, and a cooldown's refusal prints a date.
+pub fn entries_shut(ctx: &GatewayContext) -> bool {
+    first_shut(ctx).is_some()
+}
+
+/// The first rule that shuts entries, as data.
+#[derive(Clone, Copy)]
+enum Shut {
+    TradingState(TradingState),
+    Disarmed,
+    EntriesPaused,
+    Cooldown { until_ms: i64 },
+    AlreadyInPosition { side: Side },
+    MaxOpenPositions { open: usize, max: u32 },
+}
+
+fn first_shut(ctx: &GatewayContext) -> Option<Shut> {
     if !ctx.trading_state.allows_entries() {
-        return Err(Refusal::TradingState(ctx.trading_state));
+        return Some(Shut::TradingState(ctx.trading_state));
     }
     if !ctx.armed {
-        return Err(Refusal::Disarmed);
+        return Some(Shut::Disarmed);
     }
     if ctx.entries_paused {
-        return Err(Refusal::EntriesPaused);
+        return Some(Shut::EntriesPaused);
     }
     if let Some(until_ms) = ctx.cooldown_until_ms.filter(|&until| ctx.now_ms < until) {
-        return Err(Refusal::Cooldown {
-            until_ms,
-            until: format!("{} UTC", format_utc(until_ms)),
-        });
+        return Some(Shut::Cooldown { until_ms });
     }
     if let Some(side) = ctx.position_side {
-        return Err(Refusal::AlreadyInPosition { side });
+        return Some(Shut::AlreadyInPosition { side });
     }
     // usize → u64 is lossless on every platform Rust supports.
     if ctx.open_positions as u64 >= u64::from(ctx.max_open_positions) {
-        return Err(Refusal::MaxOpenPositions {
+        return Some(Shut::MaxOpenPositions {
             open: ctx.open_positions,
             max: ctx.max_open_positions,
         });
     }
-    Ok(())
+    None
+}
+
+impl Shut {
+    fn refusal(self) -> Refusal {
+        match self {
+            Shut::TradingState(state) => Refusal::TradingState(state),
+            Shut::Disarmed => Refusal::Disarmed,
+            Shut::EntriesPaused => Refusal::EntriesPaused,
+            Shut::Cooldown { until_ms } => Refusal::Cooldown {
+                until_ms,
+                until: format!("{} UTC", format_utc(until_ms)),
+            },
+            Shut::AlreadyInPosition { side } => Refusal::AlreadyInPosition { side },
+            Shut::MaxOpenPositions { open, max } => Refusal::MaxOpenPositions { open, max },
+        }
+    }
 }
 
 #[cfg(test)]
@@ -121,8 +158,12 @@ mod tests {
         }
     }
 
+    /// An entry through the gateway; every test through here also holds
+    /// the backtest's shortcut to the gate's answer.
     fn entry(ctx: &GatewayContext) -> Result<Approved, Refusal> {
-        check(ctx, order(Leg::Entry, Side::Buy))
+        let result = check(ctx, order(Leg::Entry, Side::Buy));
+        assert_eq!(entries_shut(ctx), result.is_err(), "{ctx:?}");
+        result
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod refusal;
 mod sizing;
 mod state;
 
-pub use gateway::{Approved, GatewayContext, check, entry_gate};
+pub use gateway::{Approved, GatewayContext, check, entries_shut, entry_gate};
 pub use refusal::Refusal;
 pub use sizing::{Cap, Levels, SizeInputs, Sized, round_levels, size_entry};
 pub use state::{RiskEvent, RiskState};

@@ -64,20 +64,24 @@ fn write_fixed(buf: &mut [u8; 64], x: f64, decimals: usize) -> Option<usize> {
             quotient + u128::from(round_up)
         }
     };
-    let (integer, mut frac) = (scaled / scale, scaled % scale);
+    // Beyond 64 bits (about 1.8e19 / 10^decimals) the standard formatter
+    // takes over; everyday numbers stay in 64-bit division, several times
+    // cheaper than 128-bit.
+    let scaled = u64::try_from(scaled).ok()?;
+    let scale = scale as u64;
+    let (mut integer, mut frac) = (scaled / scale, scaled % scale);
     let mut len = 0;
     if negative {
         buf[len] = b'-';
         len += 1;
     }
-    let mut digits = [0u8; 40];
+    let mut digits = [0u8; 20];
     let mut start = digits.len();
-    let mut n = integer;
     loop {
         start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
+        digits[start] = b'0' + (integer % 10) as u8;
+        integer /= 10;
+        if integer == 0 {
             break;
         }
     }
