@@ -26,7 +26,8 @@ impl Engine {
         out: &mut Vec<Action>,
     ) {
         let state = &self.symbols[index];
-        let values = state.latest();
+        // By reference: 256 bytes, and most candles propose nothing.
+        let values = state.indicators.values();
         let Some(candle) = state.series.last_closed() else {
             return;
         };
@@ -41,13 +42,13 @@ impl Engine {
             && !self.confirmer.reads_features()
             && risk::entries_shut(&self.gateway_context(&state.symbol))
         {
-            if self.strategies[index].would_propose(&state.symbol, candle, &values) {
+            if self.strategies[index].would_propose(&state.symbol, candle, values) {
                 self.tally.proposals += 1;
                 self.tally.unjudged += 1;
             }
             return;
         }
-        let Some(mut proposal) = self.strategies[index].on_closed(&state.symbol, candle, &values)
+        let Some(mut proposal) = self.strategies[index].on_closed(&state.symbol, candle, values)
         else {
             return;
         };
@@ -69,7 +70,7 @@ impl Engine {
             id: format!("{}-{}", symbol, proposal.candle_open_ms),
             at_ms,
             proposal,
-            indicators: values,
+            indicators: *values,
             confirmation,
             risk: None,
             status: DecisionStatus::Proposed,
@@ -200,7 +201,7 @@ impl Engine {
     fn explain(&self, index: usize, proposal: &mut crate::strategy::Proposal) {
         let state = &self.symbols[index];
         if let (true, Some(candle)) = (proposal.reasons.is_empty(), state.series.last_closed()) {
-            self.strategies[index].explain(proposal, candle, &state.latest());
+            self.strategies[index].explain(proposal, candle, state.indicators.values());
         }
     }
 

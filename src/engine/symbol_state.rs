@@ -49,14 +49,14 @@ impl SymbolState {
         let bar = candle.bar();
         let appended = self.series.push_closed(candle);
         if matches!(appended, Appended::Next | Appended::AfterGap(_)) {
-            let v = *self.indicators.update(&bar);
+            let v = self.indicators.update(&bar);
             if self.build_features {
-                self.features.update(&bar, &v, None);
+                self.features.update(&bar, v, None);
             }
             if self.values.len() == self.series.capacity() {
                 self.values.pop_front();
             }
-            self.values.push_back(v);
+            self.values.push_back(*v);
         }
         Some(appended)
     }
