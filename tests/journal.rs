@@ -45,9 +45,9 @@ fn decision(id: &str, at_ms: i64, status: DecisionStatus) -> DecisionRecord {
             stop: dec("61500"),
             take_profit: dec("60000"),
             atr: 250.25,
-            strategy: "trend".to_string(),
+            strategy: "trend".into(),
             reasons: vec![Reason {
-                check: "trend".to_string(),
+                check: "trend".into(),
                 passed: true,
                 detail: "EMA50 61234.5 < EMA200 62010.2, close \"below\" EMA50".to_string(),
             }],

@@ -107,7 +107,7 @@ fn all_conditions_hold_gives_a_long_with_exact_levels() {
     assert_eq!(p.take_profit, d("63137.5"));
     assert_eq!(p.atr, 612.5);
     assert_eq!(p.strategy, "trend_momentum_volatility");
-    let checks: Vec<&str> = p.reasons.iter().map(|r| r.check.as_str()).collect();
+    let checks: Vec<&str> = p.reasons.iter().map(|r| r.check.as_ref()).collect();
     assert_eq!(checks, ["trend", "momentum", "strength", "volatility"]);
     assert!(p.reasons.iter().all(|r| r.passed));
     let detail = |i: usize| p.reasons[i].detail.as_str();
@@ -267,7 +267,7 @@ fn ema_cross_fires_once_on_the_cross_candle() {
     assert_eq!((long.stop, long.take_profit), (d("97"), d("106")));
     assert_eq!(long.candle_open_ms, 2);
     assert_eq!(long.strategy, "ema_cross");
-    let checks: Vec<&str> = long.reasons.iter().map(|r| r.check.as_str()).collect();
+    let checks: Vec<&str> = long.reasons.iter().map(|r| r.check.as_ref()).collect();
     assert_eq!(checks, ["cross", "atr"]);
     assert!(
         long.reasons[0]

@@ -425,8 +425,9 @@ impl Engine {
     }
 
     /// Off where no one reads decisions as text (a backtest): proposals
-    /// come without their reasons (a traded one still gets them), refusals
-    /// are not announced, and fills and closes are not narrated.
+    /// come without their reasons (a traded one still gets them, and its
+    /// decision hands them to the trade rather than keeping a copy),
+    /// refusals are not announced, and fills and closes are not narrated.
     pub fn set_explaining(&mut self, on: bool) {
         self.explaining = on;
     }

@@ -114,8 +114,14 @@ impl Engine {
                 self.finish_decision(record, out);
                 return;
             }
-            Ok((levels, sized, approved, plan)) => {
+            Ok((levels, sized, approved, mut plan)) => {
                 record.risk = Some(RiskOutcome::Sized { levels, sized });
+                let reasons = &mut record.proposal.reasons;
+                plan.reasons = if self.journaling || self.explaining {
+                    reasons.clone()
+                } else {
+                    std::mem::take(reasons)
+                };
                 (approved, plan)
             }
         };
@@ -330,7 +336,8 @@ impl Engine {
             decision_id: record.id.clone(),
             candle_open_ms: p.candle_open_ms,
             equity_before: equity,
-            reasons: p.reasons.clone(),
+            // Filled in by `decide`, which knows whether the decision keeps a copy.
+            reasons: Vec::new(),
             ai: verdict_label(record.confirmation.verdict).to_string(),
             fees: Decimal::ZERO,
             funding: Decimal::ZERO,

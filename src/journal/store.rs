@@ -443,7 +443,7 @@ mod tests {
                 stop: dec("60500"),
                 take_profit: dec("62000"),
                 atr: 250.0,
-                strategy: "trend".to_string(),
+                strategy: "trend".into(),
                 reasons: Vec::new(),
             },
             indicators: IndicatorValues::default(),

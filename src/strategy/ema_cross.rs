@@ -122,12 +122,12 @@ impl Strategy for EmaCross {
         );
         proposal.reasons = vec![
             Reason {
-                check: "cross".to_string(),
+                check: "cross".into(),
                 passed: true,
                 detail: cross,
             },
             Reason {
-                check: "atr".to_string(),
+                check: "atr".into(),
                 passed: true,
                 detail: atr_detail,
             },

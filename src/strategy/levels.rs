@@ -49,7 +49,7 @@ pub(super) fn atr_proposal(
         stop,
         take_profit,
         atr,
-        strategy: strategy.to_string(),
+        strategy: strategy.into(),
         reasons: Vec::new(),
     })
 }

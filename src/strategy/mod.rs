@@ -6,6 +6,8 @@ mod fixed;
 mod levels;
 mod trend_momentum;
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -22,8 +24,9 @@ pub const STRATEGY_NAMES: [&str; 2] = [TrendMomentumVolatility::NAME, EmaCross::
 /// One condition the strategy checked, whether it held, and the values behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
-    /// Short stable name, e.g. "trend", "momentum", "strength", "volatility".
-    pub check: String,
+    /// Short stable name, e.g. "trend", "momentum", "strength", "volatility"
+    /// (borrowed from the strategy: every trade carries four of them).
+    pub check: Cow<'static, str>,
     pub passed: bool,
     /// Human-readable with the numbers, e.g. "EMA50 61234.5 > EMA200 60010.2, close above EMA50".
     pub detail: String,
@@ -44,7 +47,8 @@ pub struct Proposal {
     pub take_profit: Decimal,
     /// The ATR the levels were computed from.
     pub atr: f64,
-    pub strategy: String,
+    /// The strategy's name (borrowed from it; a journal read back owns it).
+    pub strategy: Cow<'static, str>,
     pub reasons: Vec<Reason>,
 }
 

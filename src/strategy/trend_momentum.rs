@@ -193,8 +193,8 @@ impl Strategy for TrendMomentumVolatility {
         let side = proposal.side;
         let atr_pct = atr / candle.close.to_f64();
         let (fast_n, slow_n) = (c.ema_fast, c.ema_slow);
-        let passed = |check: &str, detail: String| Reason {
-            check: check.to_string(),
+        let passed = |check: &'static str, detail: String| Reason {
+            check: check.into(),
             passed: true,
             detail,
         };
