@@ -7,6 +7,8 @@ use super::DomainError;
 
 /// The longest symbol accepted; Binance's are well under it.
 const MAX_LEN: usize = 20;
+// `Symbol::key` reads the bytes as 16 + 4: a longer array needs a wider key.
+const _: () = assert!(MAX_LEN == 20);
 
 /// An exchange symbol such as `BTCUSDT`: upper-case ASCII letters and digits.
 /// Kept inline (no heap): the engine copies the symbol into every event,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ai::{AlgoOnly, Confirmer};
 use crate::config::{Automation, Config, PaperConfig, RiskConfig};
-use crate::domain::{Instrument, Interval, Mode, Price, Symbol};
+use crate::domain::{Instrument, Interval, Memo, Mode, Price, Symbol};
 use crate::exec::instruments::paper_instrument;
 use crate::journal::{DecisionRecord, EquitySample, Record, StateRecord, TradeRecord};
 use crate::market::Appended;
@@ -67,7 +67,7 @@ pub struct RunStats {
     /// The lowest equity since the peak, when known: only a new low can
     /// deepen the drawdown, so only a new low costs a division.
     #[serde(skip)]
-    trough: Option<Decimal>,
+    trough: Memo<Decimal>,
 }
 
 impl RunStats {
@@ -84,14 +84,14 @@ impl RunStats {
         }
         if equity > self.peak_equity {
             self.peak_equity = equity;
-            self.trough = Some(equity);
+            self.trough = Memo(Some(equity));
         }
         // For one peak the drawdown grows as equity falls (a rounded
         // division is monotonic), so a value above the trough cannot set it.
-        if self.trough.is_some_and(|low| equity >= low) {
+        if self.trough.0.is_some_and(|low| equity >= low) {
             return;
         }
-        self.trough = Some(equity);
+        self.trough = Memo(Some(equity));
         if self.peak_equity > Decimal::ZERO {
             let dd = (self.peak_equity - equity) / self.peak_equity;
             if dd > self.max_drawdown {

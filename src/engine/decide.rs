@@ -104,7 +104,7 @@ impl Engine {
         let risk_us = (self.clock)();
         record.latency.risk_us = risk_us - received_us;
         self.latency.record(Stage::Risk, risk_us - decided_us);
-        let (approved, plan) = match outcome {
+        let (approved, mut plan) = match outcome {
             Err(refusal) => {
                 record.risk = Some(RiskOutcome::Refused {
                     reason: refusal.to_string(),
@@ -114,14 +114,8 @@ impl Engine {
                 self.finish_decision(record, out);
                 return;
             }
-            Ok((levels, sized, approved, mut plan)) => {
+            Ok((levels, sized, approved, plan)) => {
                 record.risk = Some(RiskOutcome::Sized { levels, sized });
-                let reasons = &mut record.proposal.reasons;
-                plan.reasons = if self.journaling || self.explaining {
-                    reasons.clone()
-                } else {
-                    std::mem::take(reasons)
-                };
                 (approved, plan)
             }
         };
@@ -140,6 +134,7 @@ impl Engine {
                         approved.request().qty
                     ),
                 );
+                plan.reasons = record.proposal.reasons.clone();
                 self.approvals.push(PendingApproval {
                     record: record.clone(),
                     order: approved.into_request(),
@@ -147,6 +142,14 @@ impl Engine {
                 });
             }
             (Mode::Paper | Mode::Live, Automation::Auto) => {
+                // Where no one reads decisions (a backtest), the trade takes
+                // the reasons instead of a copy.
+                let reasons = &mut record.proposal.reasons;
+                plan.reasons = if self.journaling || self.explaining {
+                    reasons.clone()
+                } else {
+                    std::mem::take(reasons)
+                };
                 self.send_entry(&mut record, approved, plan, received_us, out);
             }
         }
@@ -336,7 +339,8 @@ impl Engine {
             decision_id: record.id.clone(),
             candle_open_ms: p.candle_open_ms,
             equity_before: equity,
-            // Filled in by `decide`, which knows whether the decision keeps a copy.
+            // Filled in by `decide` when it sends or queues the entry: it
+            // knows whether the decision keeps a copy.
             reasons: Vec::new(),
             ai: verdict_label(record.confirmation.verdict).to_string(),
             fees: Decimal::ZERO,

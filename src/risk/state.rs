@@ -4,8 +4,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::TradingState;
 use crate::domain::time::utc_day_start;
+use crate::domain::{Memo, TradingState};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RiskState {
@@ -25,22 +25,10 @@ pub struct RiskState {
     pub state_before_breaker: Option<TradingState>,
     /// The breaker's floor for the day's reference and limit it was worked
     /// out for: `on_equity` runs on every candle, the reference changes once a day.
+    /// `(day_start_equity, daily_loss_limit, floor)`.
     #[serde(skip)]
-    floor: FloorMemo,
+    floor: Memo<(Decimal, Decimal, Decimal)>,
 }
-
-/// `(day_start_equity, daily_loss_limit) → floor`, remembered. It is derived
-/// from the fields beside it, so it takes no part in comparing two states.
-#[derive(Debug, Clone, Copy, Default)]
-struct FloorMemo(Option<(Decimal, Decimal, Decimal)>);
-
-impl PartialEq for FloorMemo {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for FloorMemo {}
 
 /// What changed in the risk state, for the engine to act on and announce.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +56,7 @@ impl RiskState {
             consecutive_losses: 0,
             cooldown_until_ms: None,
             state_before_breaker: None,
-            floor: FloorMemo::default(),
+            floor: Memo::default(),
         }
     }
 
@@ -117,7 +105,7 @@ impl RiskState {
                 let floor = self
                     .day_start_equity
                     .checked_mul(Decimal::ONE.checked_sub(daily_loss_limit)?)?;
-                self.floor = FloorMemo(Some((self.day_start_equity, daily_loss_limit, floor)));
+                self.floor = Memo(Some((self.day_start_equity, daily_loss_limit, floor)));
                 floor
             }
         };
