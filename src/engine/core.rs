@@ -71,17 +71,10 @@ pub struct RunStats {
 }
 
 impl RunStats {
-    /// `moved`: the equity differs from the previous observation's. While
-    /// it stands still (flat), peak and drawdown cannot move, and the
-    /// decimal division is saved.
-    fn observe(&mut self, at_ms: i64, equity: Decimal, moved: bool) {
-        let first = self.first_ms.is_none();
+    fn observe(&mut self, at_ms: i64, equity: Decimal) {
         self.first_ms.get_or_insert(at_ms);
         self.last_ms = at_ms;
         self.start_equity.get_or_insert(equity);
-        if !first && !moved {
-            return;
-        }
         if equity > self.peak_equity {
             self.peak_equity = equity;
             self.trough = Memo(Some(equity));
@@ -593,10 +586,9 @@ impl Engine {
         // statistics and the equity sample (a flatten only sends orders).
         let unrealized = self.book.unrealized();
         let equity = self.book.wallet + unrealized;
-        let moved = equity != self.last_equity;
         self.last_equity = equity;
         self.check_equity_at(equity, out);
-        self.stats.observe(at_ms, equity, moved);
+        self.stats.observe(at_ms, equity);
         self.expire_entry_limits(&symbol, out);
         self.latency.record(Stage::Arrival, at_ms - close_ms);
         self.latency
@@ -796,5 +788,32 @@ impl Engine {
         }
         // The header clock moves every second even when the market is quiet.
         out.push(Action::Publish);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Dividing only at new lows gives the drawdown that dividing at
+        /// every observation gives (few distinct values: equal equities,
+        /// repeated peaks and lows come up often).
+        #[test]
+        fn the_drawdown_is_the_largest_fall_from_a_peak(
+            cents in proptest::collection::vec(1i64..60, 1..200)
+        ) {
+            let mut stats = RunStats::default();
+            let (mut peak, mut deepest) = (Decimal::ZERO, Decimal::ZERO);
+            for (i, c) in cents.iter().enumerate() {
+                let equity = Decimal::new(*c, 2);
+                stats.observe(i as i64, equity);
+                peak = peak.max(equity);
+                deepest = deepest.max((peak - equity) / peak);
+            }
+            prop_assert_eq!(stats.max_drawdown, deepest);
+            prop_assert_eq!(stats.peak_equity, peak);
+        }
     }
 }
